@@ -1,0 +1,55 @@
+# s3auth — `make test` installs what the tests need and runs all of them.
+SHELL := /bin/bash
+GO ?= go
+GOBIN := $(shell $(GO) env GOPATH)/bin
+STATICCHECK := $(GOBIN)/staticcheck
+STATICCHECK_VERSION := 2026.1
+# Debian packages the integration tests use (program:package).
+DEB_TOOLS := slapd:slapd ldapadd:ldap-utils etcd:etcd-server aws:awscli s3cmd:s3cmd rclone:rclone
+FUZZTIME ?= 10s
+
+.PHONY: test deps tools vet lint unit fuzz bench cover clean
+
+test: deps tools vet lint unit
+
+## deps: install missing Debian packages for the integration tests.
+deps:
+	@missing=""; \
+	for pair in $(DEB_TOOLS); do \
+	  prog=$${pair%%:*}; pkg=$${pair##*:}; \
+	  if ! command -v $$prog >/dev/null 2>&1 && [ ! -x /usr/sbin/$$prog ]; then missing="$$missing $$pkg"; fi; \
+	done; \
+	python3 -c 'import boto3' 2>/dev/null || missing="$$missing python3-boto3"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+## tools: install Go tools from the module proxy.
+tools:
+	@test -x $(STATICCHECK) || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+vet:
+	$(GO) vet ./...
+
+lint: tools
+	$(STATICCHECK) ./...
+
+unit:
+	S3AUTH_INTEGRATION=1 $(GO) test -race -count=1 -timeout 15m ./...
+
+## fuzz: run every fuzz target for FUZZTIME each.
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+cover:
+	$(GO) test -coverprofile=cover.out ./... && $(GO) tool cover -func=cover.out | tail -1

@@ -1,6 +1,7 @@
 module github.com/s3auth/s3auth
 
-go 1.26
+go 1.26.0
+
 require (
 	github.com/Azure/go-ntlmssp v0.1.1 // indirect
 	github.com/aws/aws-sdk-go-v2 v1.48.0 // indirect

@@ -9,6 +9,7 @@ import (
 
 	"github.com/s3auth/s3auth/store"
 	"github.com/s3auth/s3auth/store/memstore"
+	"github.com/s3auth/s3auth/store/storetest"
 )
 
 func TestFailNext(t *testing.T) {
@@ -158,5 +159,58 @@ func TestSlowWatcherCompacted(t *testing.T) {
 	}
 	if !errors.Is(last.Err, store.ErrCompacted) {
 		t.Fatalf("slow watcher ended with %+v, want ErrCompacted", last)
+	}
+}
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	storetest.TestStore(t, func(t *testing.T) store.Store {
+		s := memstore.New()
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+func BenchmarkGet(b *testing.B) {
+	ctx := context.Background()
+	s := memstore.New()
+	defer s.Close()
+	if _, err := s.Put(ctx, "users/alice", make([]byte, 256), store.Always); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Get(ctx, "users/alice"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPut(b *testing.B) {
+	ctx := context.Background()
+	s := memstore.New()
+	defer s.Close()
+	v := make([]byte, 256)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Put(ctx, "users/alice", v, store.Always); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkBatch(b *testing.B) {
+	ctx := context.Background()
+	s := memstore.New()
+	defer s.Close()
+	ops := make([]store.Op, 10)
+	for i := range ops {
+		ops[i] = store.Put(fmt.Sprintf("svc/alice/%d", i), make([]byte, 256), store.Always)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Batch(ctx, ops); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

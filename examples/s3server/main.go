@@ -1,0 +1,171 @@
+// Command s3server is the reference S3 server of s3auth: it keeps objects
+// as plain files under <data>/buckets/<bucket>/<key> and serves the S3 API
+// (path-style and virtual-hosted-style) on one address.
+//
+// Usage:
+//
+//	go run ./examples/s3server [--addr 127.0.0.1:9000] [--data ./s3data]
+//	    [--region us-east-1] [--domain localhost] [--store etcd://HOST:PORT,...]
+//	    [--ldap-url ldap://HOST:389 --ldap-bind-dn DN --ldap-bind-password PW
+//	     --ldap-user-base DN --ldap-user-filter F --ldap-group-base DN
+//	     --ldap-group-filter F --ldap-starttls]
+//
+// The object side lives in internal/fsobj (storage) and
+// examples/s3server/internal/server (HTTP); internal/s3api holds the S3 wire
+// types shared with the proxy. Authentication is plugged in through
+// server.Auth; until the s3auth facade is wired in, this command refuses to
+// start without it rather than serve unauthenticated (see newAuth).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/s3auth/s3auth/examples/s3server/internal/server"
+	"github.com/s3auth/s3auth/internal/fsobj"
+)
+
+// ldapConfig holds the --ldap-* flags.
+type ldapConfig struct {
+	URL          string
+	BindDN       string
+	BindPassword string
+	UserBase     string
+	UserFilter   string
+	GroupBase    string
+	GroupFilter  string
+	StartTLS     bool
+}
+
+// config is everything the command line sets.
+type config struct {
+	Addr   string
+	Data   string
+	Region string
+	Domain string
+	// Store is "" (the embedded store inside Data) or
+	// "etcd://HOST:PORT[,HOST:PORT...]".
+	Store    string
+	LDAP     ldapConfig
+	LogLevel slog.Level
+	// Insecure serves without authentication (local experiments only).
+	Insecure bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("s3server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:9000", "listen address")
+	fs.StringVar(&c.Data, "data", "./s3data", "data directory (objects, metadata, embedded store)")
+	fs.StringVar(&c.Region, "region", "us-east-1", "region of the server")
+	fs.StringVar(&c.Domain, "domain", "", "base domain for virtual-hosted-style requests (e.g. localhost); empty = path-style only")
+	fs.StringVar(&c.Store, "store", "", "identity store: empty = embedded file in --data, or etcd://HOST:PORT[,HOST:PORT...]")
+	fs.StringVar(&c.LDAP.URL, "ldap-url", "", "LDAP server URL (ldap:// or ldaps://); empty disables LDAP")
+	fs.StringVar(&c.LDAP.BindDN, "ldap-bind-dn", "", "DN of the LDAP lookup (service) account")
+	fs.StringVar(&c.LDAP.BindPassword, "ldap-bind-password", "", "password of the LDAP lookup account")
+	fs.StringVar(&c.LDAP.UserBase, "ldap-user-base", "", "base DN of user searches")
+	fs.StringVar(&c.LDAP.UserFilter, "ldap-user-filter", "", "user search filter, e.g. (uid=%s)")
+	fs.StringVar(&c.LDAP.GroupBase, "ldap-group-base", "", "base DN of group searches")
+	fs.StringVar(&c.LDAP.GroupFilter, "ldap-group-filter", "", "group search filter, e.g. (member=%d)")
+	fs.BoolVar(&c.LDAP.StartTLS, "ldap-starttls", false, "use StartTLS on ldap:// connections")
+	fs.BoolVar(&c.Insecure, "insecure-no-auth", false, "DANGER: serve without any authentication (local experiments only)")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("s3server: unexpected argument %q; all settings are flags (see -h)", fs.Arg(0))
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
+		return c, fmt.Errorf("s3server: --log-level %q: use debug, info, warn or error", *logLevel)
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return c, fmt.Errorf("s3server: --addr %q is not HOST:PORT: %v", c.Addr, err)
+	}
+	return c, nil
+}
+
+// newAuth returns the authentication of the server. The coordinator
+// replaces this with the s3auth facade adapter; until then only the
+// explicit --insecure-no-auth mode can serve.
+func newAuth(c config, log *slog.Logger) (server.Auth, error) {
+	if c.Insecure {
+		log.Warn("s3server: serving WITHOUT authentication (--insecure-no-auth); every request is allowed")
+		return server.AllowAll{Principal: server.Principal{ID: "anonymous"}}, nil
+	}
+	return nil, errors.New("s3server: authentication is not wired in yet; pass --insecure-no-auth for a local, unauthenticated experiment")
+}
+
+func main() {
+	c, err := parseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if err := run(c); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func run(c config) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+	be, err := fsobj.New(c.Data, func(o *fsobj.Options) { o.Logger = log })
+	if err != nil {
+		return err
+	}
+	defer be.Close()
+	auth, err := newAuth(c, log)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(be, auth, func(o *server.Options) {
+		o.Region, o.Domain, o.Logger = c.Region, c.Domain, log
+	})
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Addr:              c.Addr,
+		Handler:           srv,
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("s3server: cannot listen on %s (is another server running? choose another with --addr): %w", c.Addr, err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("s3server: listening", "addr", ln.Addr().String(), "data", be.Dir(), "region", c.Region, "domain", c.Domain)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("s3server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("s3server: shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("s3server: shutdown: %w", err)
+	}
+	return nil
+}

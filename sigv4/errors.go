@@ -38,6 +38,7 @@ const (
 	ErrCodeMaxMessageLengthExceeded          = "MaxMessageLengthExceeded"
 	ErrCodeCredentialsNotSupported           = "CredentialsNotSupported"
 	ErrCodeMethodNotAllowed                  = "MethodNotAllowed"
+	ErrCodeInvalidURI                        = "InvalidURI"
 )
 
 // statusByCode maps every code above to its HTTP status (aws-spec §4).
@@ -69,6 +70,7 @@ var statusByCode = map[string]int{
 	ErrCodeMaxMessageLengthExceeded:          http.StatusBadRequest,
 	ErrCodeCredentialsNotSupported:           http.StatusBadRequest,
 	ErrCodeMethodNotAllowed:                  http.StatusMethodNotAllowed,
+	ErrCodeInvalidURI:                        http.StatusBadRequest,
 }
 
 // StatusCode returns the HTTP status S3 uses for an error code, or 500 for

@@ -1,13 +1,594 @@
 package sigv4
 
-import "net/http"
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
 
-func classify(r *http.Request) (AuthType, error) { return AuthAnonymous, nil }
+// maxGenericBody bounds the body buffered to hash it for a non-S3 service
+// (such as STS) that signs the body hash without an x-amz-content-sha256
+// header.
+const maxGenericBody = 1 << 20
 
-func (v *Verifier) verifyHeader(r *http.Request, service string) (*Result, error) {
-	return nil, newError(ErrCodeNotImplemented, "not yet")
+// maxPresignExpires is the longest X-Amz-Expires S3 accepts: 7 days.
+const maxPresignExpires = 604800
+
+// classify decides how r claims to be authenticated, without trusting
+// anything yet.
+func classify(r *http.Request) (AuthType, error) {
+	auths := r.Header["Authorization"]
+	if len(auths) > 1 {
+		return 0, newError(ErrCodeInvalidArgument, "Only one Authorization header is allowed.")
+	}
+	v4, v2 := scanQueryAuth(r.URL.RawQuery)
+	if len(auths) == 1 {
+		if v4 || v2 {
+			return 0, newError(ErrCodeInvalidArgument, "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified.")
+		}
+		return AuthHeader, nil
+	}
+	if v4 {
+		return AuthPresigned, nil
+	}
+	if v2 {
+		return 0, errUnsupportedMechanism()
+	}
+	if r.Method == http.MethodPost {
+		ct := r.Header.Get("Content-Type")
+		if len(ct) >= 19 && equalFoldASCII(ct[:19], "multipart/form-data") {
+			return AuthPostForm, nil
+		}
+	}
+	return AuthAnonymous, nil
 }
 
+// scanQueryAuth reports whether the raw query carries SigV4 presigned
+// parameters (v4) or SigV2 ones (v2).
+func scanQueryAuth(raw string) (v4, v2 bool) {
+	for rest := raw; rest != ""; {
+		var part string
+		part, rest, _ = cut(rest, '&')
+		name, _, _ := cut(part, '=')
+		switch name {
+		case "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature":
+			v4 = true
+		case "AWSAccessKeyId":
+			v2 = true
+		}
+	}
+	return v4, v2
+}
+
+// single returns the only value of a header; more than one value is an
+// error because the value steers verification.
+func single(h http.Header, key string) (string, bool, *Error) {
+	vs := h[key]
+	switch len(vs) {
+	case 0:
+		return "", false, nil
+	case 1:
+		return vs[0], true, nil
+	}
+	return "", true, newError(ErrCodeInvalidArgument, "The %s header may appear only once.", key)
+}
+
+// payloadModeOf maps an x-amz-content-sha256 value to its mode.
+func payloadModeOf(v string) (PayloadMode, *Error) {
+	switch v {
+	case unsignedPayload:
+		return PayloadUnsigned, nil
+	case streamingSignedPayload:
+		return PayloadStreamingSigned, nil
+	case streamingSignedPayloadTrailer:
+		return PayloadStreamingSignedTrailer, nil
+	case streamingUnsignedPayloadTrailer:
+		return PayloadStreamingUnsignedTrailer, nil
+	case "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD", "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER":
+		return 0, errUnsupportedMechanism()
+	}
+	if len(v) == 2*sha256.Size {
+		ok := true
+		for i := 0; i < len(v); i++ {
+			if c := v[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return PayloadSigned, nil
+		}
+	}
+	return 0, newError(ErrCodeInvalidArgument, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-UNSIGNED-PAYLOAD-TRAILER or a valid lower-case hex sha256 value.")
+}
+
+// checkScope compares the credential scope with the request.
+func (v *Verifier) checkScope(a *authorization, amzDate, service string, query bool) *Error {
+	bad := func(msg string) *Error {
+		if query {
+			return malformedQuery("Error parsing the X-Amz-Credential parameter; " + msg + ".")
+		}
+		return malformedHeader(msg)
+	}
+	if a.date != amzDate[:8] {
+		return bad("Invalid credential date. Date is not the same as X-Amz-Date")
+	}
+	ok := false
+	for _, reg := range v.opts.Regions {
+		if a.region == reg {
+			ok = true
+			break
+		}
+	}
+	if !ok {
+		e := bad("the region '" + clip(a.region) + "' is wrong; expecting '" + v.opts.Regions[0] + "'")
+		return e
+	}
+	if a.service != service {
+		return bad("incorrect service \"" + clip(a.service) + "\". This endpoint belongs to \"" + service + "\"")
+	}
+	return nil
+}
+
+// unsignedAmzHeaders returns every x-amz-* header present but not signed.
+func unsignedAmzHeaders(h http.Header, signed string) []string {
+	var missing []string
+	for k := range h {
+		if len(k) > 6 && equalFoldASCII(k[:6], "x-amz-") && !hasSignedHeaderFold(signed, k) {
+			missing = append(missing, strings.ToLower(k))
+		}
+	}
+	return missing
+}
+
+func hasSignedHeaderFold(list, name string) bool {
+	for rest := list; ; {
+		n, r, more := cut(rest, ';')
+		if equalFoldASCII(n, name) {
+			return true
+		}
+		if !more {
+			return false
+		}
+		rest = r
+	}
+}
+
+func errNotSigned(names []string) *Error {
+	e := newError(ErrCodeAccessDenied, "There were headers present in the request which were not signed")
+	e.Err = errors.New("headers not signed: " + strings.Join(names, ", "))
+	return e
+}
+
+// checkSignedHeaderRules enforces: host is signed, every x-amz-* header
+// present is signed.
+func checkSignedHeaderRules(r *http.Request, signed string) *Error {
+	if !hasSignedHeader(signed, "host") {
+		return errNotSigned([]string{"host"})
+	}
+	if missing := unsignedAmzHeaders(r.Header, signed); len(missing) > 0 {
+		return errNotSigned(missing)
+	}
+	return nil
+}
+
+func splitSignedHeaders(s string) []string {
+	n := strings.Count(s, ";") + 1
+	out := make([]string, 0, n)
+	for rest := s; ; {
+		name, r, more := cut(rest, ';')
+		out = append(out, name)
+		if !more {
+			return out
+		}
+		rest = r
+	}
+}
+
+// verifyHeader verifies an Authorization-header request.
+func (v *Verifier) verifyHeader(r *http.Request, service string) (*Result, error) {
+	a, perr := parseAuthorization(r.Header["Authorization"][0])
+	if perr != nil {
+		return nil, perr
+	}
+	amzDate, has, err := single(r.Header, "X-Amz-Date")
+	if err != nil {
+		return nil, err
+	}
+	dateHeader := "x-amz-date"
+	if !has {
+		if amzDate, _, err = single(r.Header, "Date"); err != nil {
+			return nil, err
+		}
+		dateHeader = "date"
+	}
+	signedAt, ok := parseAmzDate(amzDate)
+	if !ok {
+		return nil, newError(ErrCodeAccessDenied, "AWS authentication requires a valid Date or x-amz-date header")
+	}
+	if !hasSignedHeader(a.signedHeaders, dateHeader) {
+		return nil, errNotSigned([]string{dateHeader})
+	}
+	if e := v.checkScope(&a, amzDate, service, false); e != nil {
+		return nil, e
+	}
+	if now := v.now(); signedAt.Sub(now) > v.opts.MaxClockSkew || now.Sub(signedAt) > v.opts.MaxClockSkew {
+		e := newError(ErrCodeRequestTimeTooSkewed, "The difference between the request time and the current time is too large.")
+		return nil, e
+	}
+	if e := checkSignedHeaderRules(r, a.signedHeaders); e != nil {
+		return nil, e
+	}
+	token, _, err := single(r.Header, "X-Amz-Security-Token")
+	if err != nil {
+		return nil, err
+	}
+
+	cs, has, err := single(r.Header, "X-Amz-Content-Sha256")
+	if err != nil {
+		return nil, err
+	}
+	var mode PayloadMode
+	switch {
+	case has:
+		var e *Error
+		if mode, e = payloadModeOf(cs); e != nil {
+			return nil, e
+		}
+		if v.opts.RejectUnsignedPayload && (mode == PayloadUnsigned || mode == PayloadStreamingUnsignedTrailer) {
+			return nil, newError(ErrCodeAccessDenied, "Unsigned payloads are not allowed; sign the payload (x-amz-content-sha256).")
+		}
+	case service == "s3":
+		return nil, newError(ErrCodeInvalidRequest, "Missing required header for this request: x-amz-content-sha256")
+	default:
+		var e *Error
+		if cs, e = hashGenericBody(r); e != nil {
+			return nil, e
+		}
+		mode = PayloadSigned
+	}
+
+	creds, lerr := v.lookupCredentials(r.Context(), a.accessKey, token)
+	if lerr != nil {
+		return nil, lerr
+	}
+	key := v.signingKey(creds.SecretKey, a.date, a.region, a.service)
+	if e := v.checkSignature(r, &a, amzDate, cs, false, key); e != nil {
+		return nil, e
+	}
+	res := &Result{
+		Type:          AuthHeader,
+		AccessKey:     a.accessKey,
+		SessionToken:  token,
+		Credentials:   creds,
+		Region:        a.region,
+		Service:       a.service,
+		SignedAt:      signedAt,
+		SignedHeaders: splitSignedHeaders(a.signedHeaders),
+		ContentSHA256: cs,
+		Payload:       mode,
+	}
+	if e := v.wrapBody(r, res, key, a.signatureHex, amzDate, a.scope); e != nil {
+		return nil, e
+	}
+	return res, nil
+}
+
+// hashGenericBody reads a small body (non-S3 services sign its hash),
+// replaces r.Body with a re-reader and returns the hex SHA-256.
+func hashGenericBody(r *http.Request) (string, *Error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return emptySHA256, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxGenericBody+1))
+	if err != nil {
+		e := newError(ErrCodeIncompleteBody, "The request body could not be read.")
+		return "", e
+	}
+	if len(data) > maxGenericBody {
+		return "", newError(ErrCodeMaxMessageLengthExceeded, "Your request was too big.")
+	}
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{bytes.NewReader(data), r.Body}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// checkSignature builds the canonical request and string to sign in a
+// pooled buffer and compares the HMAC with the one provided, in constant
+// time.
+func (v *Verifier) checkSignature(r *http.Request, a *authorization, amzDate, payloadHash string, presigned bool, key []byte) *Error {
+	bp, tp := getBuf(), getBuf()
+	defer putBuf(bp)
+	defer putBuf(tp)
+	b, tmp := (*bp)[:0], (*tp)[:0]
+	defer func() { *bp, *tp = b[:0], tmp[:0] }()
+
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	b = append(b, method...)
+	b = append(b, '\n')
+	var ok bool
+	if b, ok = appendCanonicalURI(b, r.URL.EscapedPath()); !ok {
+		return newError(ErrCodeInvalidURI, "Couldn't parse the specified URI.")
+	}
+	b = append(b, '\n')
+	if b, tmp, ok = appendCanonicalQuery(b, tmp, r.URL.RawQuery, presigned); !ok {
+		return newError(ErrCodeInvalidArgument, "The query string is malformed or has too many parameters.")
+	}
+	b = append(b, '\n')
+	var one [1]string
+	var num [20]byte
+	for rest := a.signedHeaders; ; {
+		name, rr, more := cut(rest, ';')
+		b = append(b, name...)
+		b = append(b, ':')
+		b = appendCanonicalHeaderValue(b, headerValues(r, name, &one, &num))
+		b = append(b, '\n')
+		if !more {
+			break
+		}
+		rest = rr
+	}
+	b = append(b, '\n')
+	b = append(b, a.signedHeaders...)
+	b = append(b, '\n')
+	b = append(b, payloadHash...)
+	crLen := len(b)
+	crSum := sha256.Sum256(b)
+
+	b = append(b, algorithmV4+"\n"...)
+	b = append(b, amzDate...)
+	b = append(b, '\n')
+	b = append(b, a.scope...)
+	b = append(b, '\n')
+	b = hex.AppendEncode(b, crSum[:])
+	var mac [sha256.Size]byte
+	mac, tmp = hmacSHA256(key, b[crLen:], tmp)
+	if hmac.Equal(mac[:], a.signature[:]) {
+		return nil
+	}
+	e := newError(ErrCodeSignatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+	e.CanonicalRequest = string(b[:crLen])
+	e.StringToSign = string(b[crLen:])
+	v.log.LogAttrs(r.Context(), slog.LevelDebug, "sigv4: signature does not match",
+		slog.String("access_key", a.accessKey), slog.String("canonical_request", e.CanonicalRequest))
+	return e
+}
+
+// wrapBody installs the verifying body reader for requests with a body.
+func (v *Verifier) wrapBody(r *http.Request, res *Result, key []byte, seed, amzDate, scope string) *Error {
+	hasBody := r.Body != nil && r.Body != http.NoBody
+	streaming := res.Payload >= PayloadStreamingSigned
+	if !hasBody && !streaming {
+		if res.Payload == PayloadSigned && res.ContentSHA256 != emptySHA256 && r.ContentLength <= 0 {
+			return newError(ErrCodeXAmzContentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.")
+		}
+		return nil
+	}
+	body := r.Body
+	if body == nil {
+		body = http.NoBody
+	}
+	pb, err := newPayloadReader(body, payloadParams{
+		mode:           res.Payload,
+		contentSHA256:  res.ContentSHA256,
+		header:         r.Header,
+		contentLength:  r.ContentLength,
+		signingKey:     key,
+		seedSignature:  seed,
+		amzDate:        amzDate,
+		scope:          scope,
+		maxChunkSize:   v.opts.MaxChunkSize,
+		maxTrailerSize: v.opts.MaxTrailerSize,
+	})
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return e
+		}
+		return newError(ErrCodeInvalidRequest, "The request body framing is invalid.")
+	}
+	r.Body = pb
+	res.Body = pb
+	return nil
+}
+
+// presignParams are the raw (still escaped) presigned query values.
+type presignParams struct {
+	algorithm, credential, date, expires, signedHeaders, signature, token, contentSHA256 string
+	haveToken, haveContentSHA256                                                         bool
+}
+
+func scanPresignParams(raw string) (presignParams, *Error) {
+	var p presignParams
+	var seen uint16
+	for rest := raw; rest != ""; {
+		var part string
+		part, rest, _ = cut(rest, '&')
+		name, val, _ := cut(part, '=')
+		var dst *string
+		var bit uint16
+		switch name {
+		case "X-Amz-Algorithm":
+			dst, bit = &p.algorithm, 1
+		case "X-Amz-Credential":
+			dst, bit = &p.credential, 2
+		case "X-Amz-Date":
+			dst, bit = &p.date, 4
+		case "X-Amz-Expires":
+			dst, bit = &p.expires, 8
+		case "X-Amz-SignedHeaders":
+			dst, bit = &p.signedHeaders, 16
+		case "X-Amz-Signature":
+			dst, bit = &p.signature, 32
+		case "X-Amz-Security-Token":
+			dst, bit = &p.token, 64
+			p.haveToken = true
+		case "X-Amz-Content-Sha256":
+			dst, bit = &p.contentSHA256, 128
+			p.haveContentSHA256 = true
+		default:
+			continue
+		}
+		if seen&bit != 0 {
+			return p, malformedQuery("The " + name + " parameter may appear only once.")
+		}
+		seen |= bit
+		*dst = val
+	}
+	if seen&63 != 63 {
+		return p, malformedQuery("Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
+	}
+	return p, nil
+}
+
+// verifyPresigned verifies a presigned-URL request.
 func (v *Verifier) verifyPresigned(r *http.Request, service string) (*Result, error) {
-	return nil, newError(ErrCodeNotImplemented, "not yet")
+	p, perr := scanPresignParams(r.URL.RawQuery)
+	if perr != nil {
+		return nil, perr
+	}
+	alg, ok1 := queryUnescape(p.algorithm)
+	cred, ok2 := queryUnescape(p.credential)
+	amzDate, ok3 := queryUnescape(p.date)
+	sh, ok4 := queryUnescape(p.signedHeaders)
+	sig, ok5 := queryUnescape(p.signature)
+	token, ok6 := queryUnescape(p.token)
+	cs, ok7 := queryUnescape(p.contentSHA256)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) {
+		return nil, malformedQuery("The query string has an invalid percent-encoding.")
+	}
+	switch alg {
+	case algorithmV4:
+	case algorithmV4A:
+		return nil, errUnsupportedMechanism()
+	default:
+		return nil, malformedQuery("X-Amz-Algorithm only supports \"" + algorithmV4 + "\"")
+	}
+	var a authorization
+	if msg := a.parseCredential(cred); msg != "" {
+		return nil, malformedQuery("Error parsing the X-Amz-Credential parameter; " + msg + ".")
+	}
+	if msg := checkSignedHeaders(sh); msg != "" {
+		return nil, malformedQuery("X-Amz-SignedHeaders is invalid: " + msg + ".")
+	}
+	a.signedHeaders = sh
+	if !a.parseSignature(sig) {
+		return nil, malformedQuery("X-Amz-Signature must be 64 lower-case hex characters.")
+	}
+	signedAt, ok := parseAmzDate(amzDate)
+	if !ok {
+		return nil, malformedQuery("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
+	}
+	expires, e := parseExpires(p.expires)
+	if e != nil {
+		return nil, e
+	}
+	if e := v.checkScope(&a, amzDate, service, true); e != nil {
+		return nil, e
+	}
+	now := v.now()
+	if signedAt.Sub(now) > v.opts.MaxClockSkew {
+		return nil, newError(ErrCodeAccessDenied, "Request is not valid yet")
+	}
+	expiresAt := signedAt.Add(time.Duration(expires) * time.Second)
+	if now.After(expiresAt) {
+		return nil, newError(ErrCodeAccessDenied, "Request has expired")
+	}
+	if e := checkSignedHeaderRules(r, a.signedHeaders); e != nil {
+		return nil, e
+	}
+	// A signed header that repeats a signed query parameter must agree.
+	for _, c := range [...]struct{ header, value string }{
+		{"X-Amz-Date", amzDate}, {"X-Amz-Security-Token", token}, {"X-Amz-Content-Sha256", cs},
+	} {
+		if hv, has := r.Header[c.header]; has && (len(hv) != 1 || (c.value != "" && hv[0] != c.value)) {
+			return nil, newError(ErrCodeInvalidRequest, "The %s header does not match the query parameter of the same name.", c.header)
+		}
+	}
+	if !p.haveToken {
+		if hv, has := r.Header["X-Amz-Security-Token"]; has {
+			token = hv[0]
+		}
+	}
+
+	var mode PayloadMode
+	switch {
+	case p.haveContentSHA256:
+	case r.Header["X-Amz-Content-Sha256"] != nil:
+		cs = r.Header["X-Amz-Content-Sha256"][0]
+	case service == "s3":
+		cs = unsignedPayload
+	default:
+		var e *Error
+		if cs, e = hashGenericBody(r); e != nil {
+			return nil, e
+		}
+	}
+	if mode, e = payloadModeOf(cs); e != nil {
+		return nil, e
+	}
+
+	creds, lerr := v.lookupCredentials(r.Context(), a.accessKey, token)
+	if lerr != nil {
+		return nil, lerr
+	}
+	key := v.signingKey(creds.SecretKey, a.date, a.region, a.service)
+	if e := v.checkSignature(r, &a, amzDate, cs, true, key); e != nil {
+		return nil, e
+	}
+	res := &Result{
+		Type:          AuthPresigned,
+		AccessKey:     a.accessKey,
+		SessionToken:  token,
+		Credentials:   creds,
+		Region:        a.region,
+		Service:       a.service,
+		SignedAt:      signedAt,
+		Expires:       expiresAt,
+		SignedHeaders: splitSignedHeaders(a.signedHeaders),
+		ContentSHA256: cs,
+		Payload:       mode,
+	}
+	if e := v.wrapBody(r, res, key, a.signatureHex, amzDate, a.scope); e != nil {
+		return nil, e
+	}
+	return res, nil
+}
+
+// parseExpires parses X-Amz-Expires: decimal seconds, 1 to 604800.
+func parseExpires(s string) (int, *Error) {
+	if s == "" {
+		return 0, malformedQuery("X-Amz-Expires should be a number")
+	}
+	if s[0] == '-' {
+		return 0, malformedQuery("X-Amz-Expires must be non-negative")
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, malformedQuery("X-Amz-Expires should be a number")
+		}
+		n = n*10 + int(c-'0')
+		if n > maxPresignExpires {
+			return 0, malformedQuery("X-Amz-Expires must be less than a week (in seconds) that is 604800")
+		}
+	}
+	if n < 1 {
+		return 0, malformedQuery("X-Amz-Expires must be at least 1 second")
+	}
+	return n, nil
 }

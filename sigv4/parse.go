@@ -1,0 +1,267 @@
+package sigv4
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+const (
+	algorithmV4   = "AWS4-HMAC-SHA256"
+	algorithmV4A  = "AWS4-ECDSA-P256-SHA256"
+	scopeTerminal = "aws4_request"
+	amzDateLayout = "20060102T150405Z"
+)
+
+// authorization is a parsed SigV4 Authorization header or the equivalent
+// presigned query parameters. Strings are substrings of the request.
+type authorization struct {
+	credential    string // AKID/date/region/service/aws4_request
+	accessKey     string
+	scope         string // date/region/service/aws4_request
+	date          string // YYYYMMDD
+	region        string
+	service       string
+	signedHeaders string // h1;h2;...
+	signatureHex  string
+	signature     [sha256.Size]byte
+}
+
+// parseAuthorization parses
+//
+//	AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request, SignedHeaders=a;b, Signature=hex
+//
+// strictly: the algorithm, one or more spaces, then exactly the three
+// components (any order, each once), separated by commas with optional
+// spaces. Errors are AuthorizationHeaderMalformed (or InvalidRequest /
+// InvalidArgument for another scheme).
+func parseAuthorization(h string) (authorization, *Error) {
+	var a authorization
+	alg, rest, _ := cut(h, ' ')
+	switch alg {
+	case algorithmV4:
+	case algorithmV4A:
+		return a, errUnsupportedMechanism()
+	case "AWS":
+		return a, errUnsupportedMechanism()
+	default:
+		return a, errUnsupportedAuthType()
+	}
+	rest = trimOWS(rest)
+	if rest == "" {
+		return a, malformedHeader("missing Credential, SignedHeaders and Signature")
+	}
+	var haveCred, haveSH, haveSig bool
+	for rest != "" {
+		var comp string
+		comp, rest, _ = cut(rest, ',')
+		comp = trimOWS(comp)
+		key, val, ok := cut(comp, '=')
+		if !ok || key == "" {
+			return a, malformedHeader("the component \"" + clip(comp) + "\" is not of the form Key=Value")
+		}
+		switch key {
+		case "Credential":
+			if haveCred {
+				return a, malformedHeader("Credential appears more than once")
+			}
+			haveCred = true
+			if e := a.parseCredential(val); e != "" {
+				return a, malformedHeader(e)
+			}
+		case "SignedHeaders":
+			if haveSH {
+				return a, malformedHeader("SignedHeaders appears more than once")
+			}
+			haveSH = true
+			if e := checkSignedHeaders(val); e != "" {
+				return a, malformedHeader(e)
+			}
+			a.signedHeaders = val
+		case "Signature":
+			if haveSig {
+				return a, malformedHeader("Signature appears more than once")
+			}
+			haveSig = true
+			if !a.parseSignature(val) {
+				return a, malformedHeader("Signature must be 64 lower-case hex characters")
+			}
+		default:
+			return a, malformedHeader("unknown component \"" + clip(key) + "\"; expecting Credential, SignedHeaders and Signature")
+		}
+	}
+	switch {
+	case !haveCred:
+		return a, malformedHeader("missing Credential field")
+	case !haveSH:
+		return a, malformedHeader("missing SignedHeaders field")
+	case !haveSig:
+		return a, malformedHeader("missing Signature field")
+	}
+	return a, nil
+}
+
+// clip bounds client text echoed in an error message.
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
+}
+
+func malformedHeader(msg string) *Error {
+	return newError(ErrCodeAuthorizationHeaderMalformed, "The authorization header is malformed; %s.", msg)
+}
+
+func malformedQuery(msg string) *Error {
+	return newError(ErrCodeAuthorizationQueryParametersError, "%s", msg)
+}
+
+func errUnsupportedMechanism() *Error {
+	return newError(ErrCodeInvalidRequest, "The authorization mechanism you have provided is not supported. Please use "+algorithmV4+".")
+}
+
+func errUnsupportedAuthType() *Error {
+	e := newError(ErrCodeInvalidArgument, "Unsupported Authorization Type")
+	return e
+}
+
+const credentialForm = "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\""
+
+// parseCredential splits AKID/date/region/service/aws4_request. It checks
+// only the shape; the values are checked against the request by checkScope.
+func (a *authorization) parseCredential(c string) string {
+	a.credential = c
+	ak, rest, ok := cut(c, '/')
+	if !ok || ak == "" {
+		return credentialForm
+	}
+	a.accessKey = ak
+	a.scope = rest
+	var term string
+	a.date, rest, _ = cut(rest, '/')
+	a.region, rest, _ = cut(rest, '/')
+	a.service, term, _ = cut(rest, '/')
+	if len(a.date) != 8 || a.region == "" || a.service == "" || term == "" {
+		return credentialForm
+	}
+	for i := 0; i < 8; i++ {
+		if a.date[i] < '0' || a.date[i] > '9' {
+			return credentialForm
+		}
+	}
+	if term != scopeTerminal {
+		return "incorrect terminal \"" + clip(term) + "\". This endpoint uses \"" + scopeTerminal + "\""
+	}
+	return ""
+}
+
+// checkSignedHeaders requires lower-case, non-empty names, strictly
+// ascending and without duplicates, as every signer produces them.
+func checkSignedHeaders(s string) string {
+	if s == "" {
+		return "SignedHeaders is empty"
+	}
+	prev := ""
+	for rest := s; ; {
+		name, r, more := cut(rest, ';')
+		if name == "" {
+			return "SignedHeaders has an empty name"
+		}
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '!' ||
+				c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' || c == '*' || c == '+' || c == '^' ||
+				c == '`' || c == '|' || c == '~') {
+				return "SignedHeaders must list lower-case header names separated by ';'"
+			}
+		}
+		if prev != "" && name <= prev {
+			return "SignedHeaders must be sorted and free of duplicates"
+		}
+		prev = name
+		if !more {
+			return ""
+		}
+		rest = r
+	}
+}
+
+func (a *authorization) parseSignature(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	if _, err := hex.Decode(a.signature[:], []byte(s)); err != nil {
+		return false
+	}
+	a.signatureHex = s
+	return true
+}
+
+// hasSignedHeader reports whether name is in the ';'-separated list.
+func hasSignedHeader(list, name string) bool {
+	for rest := list; ; {
+		n, r, more := cut(rest, ';')
+		if n == name {
+			return true
+		}
+		if !more {
+			return false
+		}
+		rest = r
+	}
+}
+
+// parseAmzDate parses an ISO 8601 basic timestamp, yyyyMMdd'T'HHmmss'Z'.
+func parseAmzDate(s string) (time.Time, bool) {
+	if len(s) != 16 || s[8] != 'T' || s[15] != 'Z' {
+		return time.Time{}, false
+	}
+	var n [6]int
+	widths := [6]int{4, 2, 2, 2, 2, 2}
+	pos := [6]int{0, 4, 6, 9, 11, 13}
+	for i := range n {
+		for j := 0; j < widths[i]; j++ {
+			c := s[pos[i]+j]
+			if c < '0' || c > '9' {
+				return time.Time{}, false
+			}
+			n[i] = n[i]*10 + int(c-'0')
+		}
+	}
+	if n[1] < 1 || n[1] > 12 || n[2] < 1 || n[2] > 31 || n[3] > 23 || n[4] > 59 || n[5] > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(n[0], time.Month(n[1]), n[2], n[3], n[4], n[5], 0, time.UTC)
+	if t.Day() != n[2] { // 31 February and friends
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// hmacSHA256 computes HMAC-SHA256(key, msg) without allocating, using
+// scratch for the padded inner message. key must be at most 64 bytes.
+func hmacSHA256(key, msg []byte, scratch []byte) ([sha256.Size]byte, []byte) {
+	const block = 64
+	var pad [block]byte
+	copy(pad[:], key)
+	scratch = scratch[:0]
+	for i := range pad {
+		scratch = append(scratch, pad[i]^0x36)
+	}
+	scratch = append(scratch, msg...)
+	inner := sha256.Sum256(scratch)
+	clear(scratch[:block])
+	var outer [block + sha256.Size]byte
+	for i := range pad {
+		outer[i] = pad[i] ^ 0x5c
+	}
+	copy(outer[block:], inner[:])
+	return sha256.Sum256(outer[:]), scratch
+}

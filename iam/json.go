@@ -1,0 +1,457 @@
+package iam
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+// Limits of the strict JSON reader. A policy nests at most seven levels
+// (document, Statement array, statement, Condition, operator, key, values),
+// so anything deeper is abuse and is rejected before it costs anything.
+const (
+	maxDepth    = 10
+	maxElements = 4096 // members of one object or elements of one array
+)
+
+type jkind uint8
+
+const (
+	jString jkind = iota
+	jNumber
+	jBool
+	jNull
+	jObject
+	jArray
+)
+
+func (k jkind) String() string {
+	switch k {
+	case jString:
+		return "a string"
+	case jNumber:
+		return "a number"
+	case jBool:
+		return "a boolean"
+	case jNull:
+		return "null"
+	case jObject:
+		return "an object"
+	default:
+		return "an array"
+	}
+}
+
+// jvalue is one parsed JSON value. Objects keep their members in document
+// order; duplicate keys are rejected while parsing.
+type jvalue struct {
+	kind    jkind
+	str     string // string contents (unescaped), or the literal text of a number/bool
+	members []jmember
+	elems   []jvalue
+}
+
+type jmember struct {
+	key string
+	val jvalue
+}
+
+// get returns the member named key, or nil.
+func (v *jvalue) get(key string) *jvalue {
+	for i := range v.members {
+		if v.members[i].key == key {
+			return &v.members[i].val
+		}
+	}
+	return nil
+}
+
+// jsonError is a syntax error at a byte offset.
+type jsonError struct {
+	off int
+	msg string
+}
+
+type jparser struct {
+	s   string
+	pos int
+	err *jsonError
+}
+
+// parseJSON parses one strict JSON document: no duplicate keys at any level,
+// valid UTF-8, depth and container sizes bounded, nothing after the value.
+func parseJSON(s string) (jvalue, *jsonError) {
+	p := jparser{s: s}
+	p.skipWS()
+	v := p.value(0)
+	if p.err != nil {
+		return jvalue{}, p.err
+	}
+	p.skipWS()
+	if p.pos != len(p.s) {
+		return jvalue{}, &jsonError{p.pos, "unexpected data after the end of the JSON document"}
+	}
+	return v, nil
+}
+
+func (p *jparser) fail(msg string) {
+	if p.err == nil {
+		p.err = &jsonError{p.pos, msg}
+	}
+}
+
+func (p *jparser) skipWS() {
+	for p.pos < len(p.s) {
+		switch p.s[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (p *jparser) value(depth int) jvalue {
+	if depth >= maxDepth {
+		p.fail("JSON nested deeper than " + strconv.Itoa(maxDepth) + " levels; a policy never needs that")
+		return jvalue{}
+	}
+	if p.pos >= len(p.s) {
+		p.fail("unexpected end of the JSON document")
+		return jvalue{}
+	}
+	switch c := p.s[p.pos]; {
+	case c == '{':
+		return p.object(depth)
+	case c == '[':
+		return p.array(depth)
+	case c == '"':
+		s := p.str()
+		return jvalue{kind: jString, str: s}
+	case c == 't':
+		return p.lit("true", jBool)
+	case c == 'f':
+		return p.lit("false", jBool)
+	case c == 'n':
+		return p.lit("null", jNull)
+	case c == '-' || (c >= '0' && c <= '9'):
+		return p.number()
+	default:
+		p.fail("unexpected character " + strconv.QuoteRune(rune(c)) + "; expected a JSON value")
+		return jvalue{}
+	}
+}
+
+func (p *jparser) lit(word string, k jkind) jvalue {
+	if len(p.s)-p.pos >= len(word) && p.s[p.pos:p.pos+len(word)] == word {
+		p.pos += len(word)
+		return jvalue{kind: k, str: word}
+	}
+	p.fail("invalid literal; expected " + word)
+	return jvalue{}
+}
+
+func (p *jparser) number() jvalue {
+	start := p.pos
+	if p.s[p.pos] == '-' {
+		p.pos++
+	}
+	digits := func() int {
+		n := 0
+		for p.pos < len(p.s) && p.s[p.pos] >= '0' && p.s[p.pos] <= '9' {
+			p.pos++
+			n++
+		}
+		return n
+	}
+	intStart := p.pos
+	if digits() == 0 {
+		p.fail("invalid number")
+		return jvalue{}
+	}
+	if p.s[intStart] == '0' && p.pos-intStart > 1 {
+		p.fail("invalid number: leading zero")
+		return jvalue{}
+	}
+	if p.pos < len(p.s) && p.s[p.pos] == '.' {
+		p.pos++
+		if digits() == 0 {
+			p.fail("invalid number: digits expected after '.'")
+			return jvalue{}
+		}
+	}
+	if p.pos < len(p.s) && (p.s[p.pos] == 'e' || p.s[p.pos] == 'E') {
+		p.pos++
+		if p.pos < len(p.s) && (p.s[p.pos] == '+' || p.s[p.pos] == '-') {
+			p.pos++
+		}
+		if digits() == 0 {
+			p.fail("invalid number: digits expected in exponent")
+			return jvalue{}
+		}
+	}
+	return jvalue{kind: jNumber, str: p.s[start:p.pos]}
+}
+
+// str parses a string starting at the opening quote. Strings without escapes
+// are substrings of the document (no allocation).
+func (p *jparser) str() string {
+	p.pos++ // opening quote
+	start := p.pos
+	for p.pos < len(p.s) {
+		c := p.s[p.pos]
+		switch {
+		case c == '"':
+			s := p.s[start:p.pos]
+			p.pos++
+			return s
+		case c == '\\':
+			return p.strSlow(start)
+		case c < 0x20:
+			p.fail("control character in a string; escape it")
+			return ""
+		case c < utf8.RuneSelf:
+			p.pos++
+		default:
+			r, n := utf8.DecodeRuneInString(p.s[p.pos:])
+			if r == utf8.RuneError && n == 1 {
+				p.fail("invalid UTF-8 in a string")
+				return ""
+			}
+			p.pos += n
+		}
+	}
+	p.fail("unterminated string")
+	return ""
+}
+
+func (p *jparser) strSlow(start int) string {
+	buf := []byte(p.s[start:p.pos])
+	for p.pos < len(p.s) {
+		c := p.s[p.pos]
+		switch {
+		case c == '"':
+			p.pos++
+			return string(buf)
+		case c == '\\':
+			if p.pos+1 >= len(p.s) {
+				p.fail("unterminated string")
+				return ""
+			}
+			e := p.s[p.pos+1]
+			p.pos += 2
+			switch e {
+			case '"', '\\', '/':
+				buf = append(buf, e)
+			case 'b':
+				buf = append(buf, '\b')
+			case 'f':
+				buf = append(buf, '\f')
+			case 'n':
+				buf = append(buf, '\n')
+			case 'r':
+				buf = append(buf, '\r')
+			case 't':
+				buf = append(buf, '\t')
+			case 'u':
+				r, ok := p.hex4()
+				if !ok {
+					return ""
+				}
+				if r >= 0xD800 && r < 0xDC00 {
+					// High surrogate: a low surrogate must follow.
+					if p.pos+1 < len(p.s) && p.s[p.pos] == '\\' && p.s[p.pos+1] == 'u' {
+						p.pos += 2
+						r2, ok := p.hex4()
+						if !ok {
+							return ""
+						}
+						if r2 < 0xDC00 || r2 >= 0xE000 {
+							p.fail("invalid UTF-16 surrogate pair in \\u escape")
+							return ""
+						}
+						r = 0x10000 + (r-0xD800)<<10 + (r2 - 0xDC00)
+					} else {
+						p.fail("lone UTF-16 surrogate in \\u escape")
+						return ""
+					}
+				} else if r >= 0xDC00 && r < 0xE000 {
+					p.fail("lone UTF-16 surrogate in \\u escape")
+					return ""
+				}
+				buf = utf8.AppendRune(buf, r)
+			default:
+				p.fail("invalid escape \\" + string(rune(e)) + " in a string")
+				return ""
+			}
+		case c < 0x20:
+			p.fail("control character in a string; escape it")
+			return ""
+		case c < utf8.RuneSelf:
+			buf = append(buf, c)
+			p.pos++
+		default:
+			r, n := utf8.DecodeRuneInString(p.s[p.pos:])
+			if r == utf8.RuneError && n == 1 {
+				p.fail("invalid UTF-8 in a string")
+				return ""
+			}
+			buf = append(buf, p.s[p.pos:p.pos+n]...)
+			p.pos += n
+		}
+	}
+	p.fail("unterminated string")
+	return ""
+}
+
+func (p *jparser) hex4() (rune, bool) {
+	if p.pos+4 > len(p.s) {
+		p.fail("truncated \\u escape")
+		return 0, false
+	}
+	var r rune
+	for i := 0; i < 4; i++ {
+		c := p.s[p.pos+i]
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			p.fail("invalid hex digit in \\u escape")
+			return 0, false
+		}
+	}
+	p.pos += 4
+	return r, true
+}
+
+func (p *jparser) object(depth int) jvalue {
+	p.pos++ // {
+	v := jvalue{kind: jObject}
+	p.skipWS()
+	if p.pos < len(p.s) && p.s[p.pos] == '}' {
+		p.pos++
+		return v
+	}
+	for p.err == nil {
+		p.skipWS()
+		if p.pos >= len(p.s) || p.s[p.pos] != '"' {
+			p.fail("expected a quoted member name")
+			break
+		}
+		keyPos := p.pos
+		key := p.str()
+		if p.err != nil {
+			break
+		}
+		for i := range v.members {
+			if v.members[i].key == key {
+				p.pos = keyPos
+				p.fail("duplicate key " + strconv.Quote(key) + " in the same object; each key may appear only once")
+				return jvalue{}
+			}
+		}
+		if len(v.members) >= maxElements {
+			p.fail("object has more than " + strconv.Itoa(maxElements) + " members")
+			break
+		}
+		p.skipWS()
+		if p.pos >= len(p.s) || p.s[p.pos] != ':' {
+			p.fail("expected ':' after a member name")
+			break
+		}
+		p.pos++
+		p.skipWS()
+		val := p.value(depth + 1)
+		if p.err != nil {
+			break
+		}
+		v.members = append(v.members, jmember{key: key, val: val})
+		p.skipWS()
+		if p.pos >= len(p.s) {
+			p.fail("unexpected end of the JSON document inside an object")
+			break
+		}
+		if p.s[p.pos] == ',' {
+			p.pos++
+			continue
+		}
+		if p.s[p.pos] == '}' {
+			p.pos++
+			return v
+		}
+		p.fail("expected ',' or '}' in an object")
+	}
+	return jvalue{}
+}
+
+func (p *jparser) array(depth int) jvalue {
+	p.pos++ // [
+	v := jvalue{kind: jArray}
+	p.skipWS()
+	if p.pos < len(p.s) && p.s[p.pos] == ']' {
+		p.pos++
+		return v
+	}
+	for p.err == nil {
+		p.skipWS()
+		if len(v.elems) >= maxElements {
+			p.fail("array has more than " + strconv.Itoa(maxElements) + " elements")
+			break
+		}
+		val := p.value(depth + 1)
+		if p.err != nil {
+			break
+		}
+		v.elems = append(v.elems, val)
+		p.skipWS()
+		if p.pos >= len(p.s) {
+			p.fail("unexpected end of the JSON document inside an array")
+			break
+		}
+		if p.s[p.pos] == ',' {
+			p.pos++
+			continue
+		}
+		if p.s[p.pos] == ']' {
+			p.pos++
+			return v
+		}
+		p.fail("expected ',' or ']' in an array")
+	}
+	return jvalue{}
+}
+
+// PackedSize returns the size of a policy document as AWS measures it for
+// its limits: the number of bytes once every whitespace character outside
+// JSON strings is removed. Bytes inside strings, escapes included, count as
+// written. It fails only when a string is not terminated.
+func PackedSize(doc []byte) (int, error) {
+	n := 0
+	for i := 0; i < len(doc); i++ {
+		switch c := doc[i]; c {
+		case ' ', '\t', '\n', '\r':
+		case '"':
+			j := i + 1
+			for ; j < len(doc); j++ {
+				if doc[j] == '\\' {
+					j++
+					continue
+				}
+				if doc[j] == '"' {
+					break
+				}
+			}
+			if j >= len(doc) {
+				return 0, &ParseError{Msg: "unterminated string starting at byte " + strconv.Itoa(i)}
+			}
+			n += j - i + 1
+			i = j
+		default:
+			n++
+		}
+	}
+	return n, nil
+}

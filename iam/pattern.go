@@ -1,0 +1,383 @@
+package iam
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// keyRef is a compiled reference to a condition key or policy variable.
+type keyRef struct {
+	id   keyID
+	name string // lower case
+}
+
+type tokKind uint8
+
+const (
+	tLit   tokKind = iota // literal text
+	tStar                 // '*': any run of characters
+	tQuest                // '?': exactly one character
+	tVar                  // ${key} or ${key, 'default'}
+)
+
+type token struct {
+	kind   tokKind
+	s      string // literal text, or the default of a variable
+	hasDef bool
+	key    keyRef
+}
+
+type patKind uint8
+
+const (
+	pExact  patKind = iota // lit only
+	pPrefix                // lit then '*'
+	pAny                   // '*'
+	pGlob                  // tokens
+)
+
+// pattern is a compiled string with optional wildcards and variables.
+type pattern struct {
+	kind   patKind
+	lit    string
+	toks   []token
+	hasVar bool
+}
+
+// templateError describes a bad variable in a template.
+type templateError string
+
+// compileTemplate splits s into tokens. With vars, ${...} is a policy
+// variable (or one of the escapes ${*} ${?} ${$}); with wild, '*' and '?'
+// are wildcards. With lower, literal text is lower-cased (actions).
+func compileTemplate(s string, vars, wild, lower bool) (pattern, templateError) {
+	var toks []token
+	var lit strings.Builder
+	flush := func() {
+		if lit.Len() > 0 {
+			toks = append(toks, token{kind: tLit, s: lit.String()})
+			lit.Reset()
+		}
+	}
+	hasVar := false
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case vars && c == '$' && i+1 < len(s) && s[i+1] == '{':
+			end := strings.IndexByte(s[i:], '}')
+			if end < 0 {
+				return pattern{}, "unterminated policy variable \"${\"; close it with '}' or write a literal '$' as ${$}"
+			}
+			inner := s[i+2 : i+end]
+			i += end + 1
+			switch inner {
+			case "*", "?", "$":
+				lit.WriteString(inner)
+				continue
+			}
+			tok, err := parseVariable(inner)
+			if err != "" {
+				return pattern{}, err
+			}
+			flush()
+			toks = append(toks, tok)
+			hasVar = true
+		case wild && c == '*':
+			flush()
+			if len(toks) == 0 || toks[len(toks)-1].kind != tStar {
+				toks = append(toks, token{kind: tStar})
+			}
+			i++
+		case wild && c == '?':
+			flush()
+			toks = append(toks, token{kind: tQuest})
+			i++
+		default:
+			if lower && c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			lit.WriteByte(c)
+			i++
+		}
+	}
+	flush()
+	p := pattern{toks: toks, hasVar: hasVar, kind: pGlob}
+	switch {
+	case hasVar:
+	case len(toks) == 0:
+		p.kind = pExact
+	case len(toks) == 1 && toks[0].kind == tLit:
+		p.kind, p.lit = pExact, toks[0].s
+	case len(toks) == 1 && toks[0].kind == tStar:
+		p.kind = pAny
+	case len(toks) == 2 && toks[0].kind == tLit && toks[1].kind == tStar:
+		p.kind, p.lit = pPrefix, toks[0].s
+	}
+	if p.kind != pGlob {
+		p.toks = nil
+	}
+	return p, ""
+}
+
+// parseVariable parses the inside of ${...}: a key, optionally followed by
+// ", 'default'".
+func parseVariable(inner string) (token, templateError) {
+	name, def, hasDef := inner, "", false
+	if i := strings.IndexByte(inner, ','); i >= 0 {
+		name = strings.TrimSpace(inner[:i])
+		rest := strings.TrimSpace(inner[i+1:])
+		if len(rest) < 2 || rest[0] != '\'' || rest[len(rest)-1] != '\'' || strings.IndexByte(rest[1:len(rest)-1], '\'') >= 0 {
+			return token{}, templateError("policy variable ${" + inner + "} has a malformed default; write ${key, 'default'}")
+		}
+		def, hasDef = rest[1:len(rest)-1], true
+	}
+	k, err := resolveKey(name, true)
+	if err != "" {
+		return token{}, templateError("policy variable ${" + inner + "}: " + string(err))
+	}
+	return token{kind: tVar, key: k, s: def, hasDef: hasDef}, ""
+}
+
+// resolveKey validates a condition key or variable name.
+func resolveKey(name string, variable bool) (keyRef, templateError) {
+	lower := strings.ToLower(name)
+	if !validKeyName(lower) {
+		return keyRef{}, templateError("malformed key " + quote(name) + "; keys look like \"service:name\", e.g. \"aws:username\" or \"s3:prefix\"")
+	}
+	if sk, ok := serverKeys[lower]; ok {
+		if sk.families == 0 || (variable && !sk.variable) {
+			return keyRef{}, templateError("key " + quote(name) + " is not supported by this server")
+		}
+		return keyRef{id: sk.id, name: lower}, ""
+	}
+	if strings.HasPrefix(lower, "aws:") {
+		return keyRef{}, templateError("key " + quote(name) + " is not supported by this server; supported aws: keys are " + supportedAWSKeys())
+	}
+	return keyRef{id: kRequest, name: lower}, ""
+}
+
+func supportedAWSKeys() string {
+	return "aws:username, aws:userid, aws:PrincipalType, aws:PrincipalArn, aws:PrincipalAccount, aws:SourceIp, aws:SecureTransport, aws:CurrentTime, aws:EpochTime, aws:TokenIssueTime, aws:UserAgent, aws:Referer"
+}
+
+// resolveVar returns the value of a variable token: the single value of its
+// key, else its default. ok is false when it has neither.
+func resolveVar(t *token, ctx *Context) (string, bool) {
+	v := ctx.lookup(t.key)
+	if v.len() == 1 {
+		return v.at(0), true
+	}
+	if t.hasDef {
+		return t.s, true
+	}
+	return "", false
+}
+
+const maxStackToks = 16
+
+// match reports whether s matches the pattern. fold compares ASCII letters
+// case-insensitively (the pattern is then lower case). ok is false when a
+// policy variable had no value: the pattern then matches nothing.
+func (p *pattern) match(s string, fold bool, ctx *Context) (matched, ok bool) {
+	switch p.kind {
+	case pAny:
+		return true, true
+	case pExact:
+		if fold {
+			return equalFoldASCII(s, p.lit), true
+		}
+		return s == p.lit, true
+	case pPrefix:
+		return len(s) >= len(p.lit) && (fold && equalFoldASCII(s[:len(p.lit)], p.lit) || !fold && s[:len(p.lit)] == p.lit), true
+	}
+	if !p.hasVar {
+		return globMatch(p.toks, s, fold), true
+	}
+	var buf [maxStackToks]token
+	toks := buf[:0]
+	for i := range p.toks {
+		t := &p.toks[i]
+		if t.kind != tVar {
+			toks = append(toks, *t)
+			continue
+		}
+		v, found := resolveVar(t, ctx)
+		if !found {
+			return false, false
+		}
+		toks = append(toks, token{kind: tLit, s: v})
+	}
+	return globMatch(toks, s, fold), true
+}
+
+// globMatch matches s against tokens: literal runs, '*' (any run of
+// characters, possibly empty) and '?' (exactly one character). It
+// backtracks only to the most recent '*', which is enough for glob
+// patterns and runs in O(len(s) * len(pattern)) in the worst case.
+func globMatch(toks []token, s string, fold bool) bool {
+	ti, si := 0, 0
+	starTi, starSi := -1, 0
+	for {
+		if ti < len(toks) {
+			t := &toks[ti]
+			switch t.kind {
+			case tStar:
+				starTi, starSi = ti, si
+				ti++
+				continue
+			case tQuest:
+				if si < len(s) {
+					_, n := utf8.DecodeRuneInString(s[si:])
+					si += n
+					ti++
+					continue
+				}
+			default:
+				if hasPrefix(s[si:], t.s, fold) {
+					si += len(t.s)
+					ti++
+					continue
+				}
+			}
+		} else if si == len(s) {
+			return true
+		}
+		// Mismatch: let the last '*' swallow one more character.
+		if starTi < 0 || starSi >= len(s) {
+			return false
+		}
+		_, n := utf8.DecodeRuneInString(s[starSi:])
+		starSi += n
+		ti, si = starTi+1, starSi
+	}
+}
+
+func hasPrefix(s, prefix string, fold bool) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	if fold {
+		return equalFoldASCII(s[:len(prefix)], prefix)
+	}
+	return s[:len(prefix)] == prefix
+}
+
+// equalFoldASCII compares two strings folding only ASCII letters.
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		c, d := a[i], b[i]
+		if c == d {
+			continue
+		}
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if d >= 'A' && d <= 'Z' {
+			d += 'a' - 'A'
+		}
+		if c != d {
+			return false
+		}
+	}
+	return true
+}
+
+// arnPattern is a compiled ARN with wildcards: either "*", or six
+// components matched separately, so that wildcards never cross a ':' of the
+// first five components. The sixth (resource) component is the rest of the
+// ARN, colons included.
+type arnPattern struct {
+	any    bool
+	prefix string // when the first five components are literal: "arn:aws:s3:::"
+	comps  [5]pattern
+	res    pattern
+	src    string
+}
+
+// compileARN compiles a Resource element or an ARN condition value.
+func compileARN(s string, vars bool) (arnPattern, templateError) {
+	ap := arnPattern{src: s}
+	if s == "*" {
+		ap.any = true
+		return ap, ""
+	}
+	var parts [6]string
+	rest := s
+	for i := 0; i < 5; i++ {
+		j := strings.IndexByte(rest, ':')
+		if j < 0 {
+			return ap, templateError("malformed ARN " + quote(s) + "; expected \"arn:partition:service:region:account:resource\" (e.g. \"arn:aws:s3:::bucket/key\") or \"*\"")
+		}
+		parts[i], rest = rest[:j], rest[j+1:]
+	}
+	parts[5] = rest
+	if parts[0] != "arn" {
+		return ap, templateError("malformed ARN " + quote(s) + ": it must start with \"arn:\"")
+	}
+	if parts[1] == "" || parts[2] == "" || parts[5] == "" {
+		return ap, templateError("malformed ARN " + quote(s) + ": partition, service and resource must not be empty")
+	}
+	if strings.ContainsAny(parts[2], "*?") {
+		return ap, templateError("malformed ARN " + quote(s) + ": wildcards are not allowed in the service component")
+	}
+	literal := true
+	for i := 0; i < 5; i++ {
+		if strings.Contains(parts[i], "${") {
+			return ap, templateError("ARN " + quote(s) + ": policy variables are allowed only in the resource part (after the fifth ':')")
+		}
+		p, err := compileTemplate(parts[i], false, true, false)
+		if err != "" {
+			return ap, err
+		}
+		ap.comps[i] = p
+		if p.kind != pExact {
+			literal = false
+		}
+	}
+	if literal {
+		ap.prefix = s[:len(s)-len(rest)]
+	}
+	res, err := compileTemplate(parts[5], vars, true, false)
+	if err != "" {
+		return ap, err
+	}
+	ap.res = res
+	return ap, ""
+}
+
+// match reports whether the ARN s matches. ok is false when a variable had
+// no value.
+func (ap *arnPattern) match(s string, ctx *Context) (matched, ok bool) {
+	if ap.any {
+		return true, true
+	}
+	if ap.prefix != "" {
+		if len(s) < len(ap.prefix) || s[:len(ap.prefix)] != ap.prefix {
+			return false, true
+		}
+		return ap.res.match(s[len(ap.prefix):], false, ctx)
+	}
+	rest := s
+	for i := 0; i < 5; i++ {
+		j := strings.IndexByte(rest, ':')
+		if j < 0 {
+			return false, true
+		}
+		if m, _ := ap.comps[i].match(rest[:j], false, ctx); !m {
+			return false, true
+		}
+		rest = rest[j+1:]
+	}
+	return ap.res.match(rest, false, ctx)
+}
+
+func quote(s string) string {
+	if len(s) > 80 {
+		return strconv.Quote(s[:77]) + "..."
+	}
+	return strconv.Quote(s)
+}

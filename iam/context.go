@@ -56,23 +56,23 @@ type serverKey struct {
 
 // serverKeys maps the lower-case name of each server-owned key.
 var serverKeys = map[string]serverKey{
-	"aws:username":             {"aws:username", kUsername, fString | fNull, true},
-	"aws:userid":               {"aws:userid", kUserID, fString | fNull, true},
-	"aws:principaltype":        {"aws:PrincipalType", kPrincipalType, fString | fNull, true},
-	"aws:principalarn":         {"aws:PrincipalArn", kPrincipalARN, fString | fARN | fNull, true},
-	"aws:principalaccount":     {"aws:PrincipalAccount", kPrincipalAccount, fString | fNull, true},
-	"aws:sourceip":             {"aws:SourceIp", kSourceIP, fIP | fNull, true},
-	"aws:securetransport":      {"aws:SecureTransport", kSecureTransport, fBool | fNull, true},
-	"aws:currenttime":          {"aws:CurrentTime", kCurrentTime, fDate | fNull, true},
-	"aws:epochtime":            {"aws:EpochTime", kEpochTime, fDate | fNumeric | fNull, true},
-	"aws:tokenissuetime":       {"aws:TokenIssueTime", kTokenIssueTime, fDate | fNull, true},
-	"aws:useragent":            {"aws:UserAgent", kUserAgent, fString | fNull, true},
-	"aws:referer":              {"aws:Referer", kReferer, fString | fNull, true},
-	"s3:authtype":              {"s3:authType", kAuthType, fString | fNull, true},
-	"s3:signatureversion":      {"s3:signatureversion", kSignatureVersion, fString | fNull, true},
-	"s3:signatureage":          {"s3:signatureAge", kSignatureAge, fNumeric | fNull, true},
-	"s3:x-amz-content-sha256":  {"s3:x-amz-content-sha256", kContentSHA256, fString | fNull, true},
-	"s3:tlsversion":            {"s3:TlsVersion", kRequest, 0, false}, // server-owned, not supported yet
+	"aws:username":            {"aws:username", kUsername, fString | fNull, true},
+	"aws:userid":              {"aws:userid", kUserID, fString | fNull, true},
+	"aws:principaltype":       {"aws:PrincipalType", kPrincipalType, fString | fNull, true},
+	"aws:principalarn":        {"aws:PrincipalArn", kPrincipalARN, fString | fARN | fNull, true},
+	"aws:principalaccount":    {"aws:PrincipalAccount", kPrincipalAccount, fString | fNull, true},
+	"aws:sourceip":            {"aws:SourceIp", kSourceIP, fIP | fNull, true},
+	"aws:securetransport":     {"aws:SecureTransport", kSecureTransport, fBool | fNull, true},
+	"aws:currenttime":         {"aws:CurrentTime", kCurrentTime, fDate | fNull, true},
+	"aws:epochtime":           {"aws:EpochTime", kEpochTime, fDate | fNumeric | fNull, true},
+	"aws:tokenissuetime":      {"aws:TokenIssueTime", kTokenIssueTime, fDate | fNull, true},
+	"aws:useragent":           {"aws:UserAgent", kUserAgent, fString | fNull, true},
+	"aws:referer":             {"aws:Referer", kReferer, fString | fNull, true},
+	"s3:authtype":             {"s3:authType", kAuthType, fString | fNull, true},
+	"s3:signatureversion":     {"s3:signatureversion", kSignatureVersion, fString | fNull, true},
+	"s3:signatureage":         {"s3:signatureAge", kSignatureAge, fNumeric | fNull, true},
+	"s3:x-amz-content-sha256": {"s3:x-amz-content-sha256", kContentSHA256, fString | fNull, true},
+	"s3:tlsversion":           {"s3:TlsVersion", kRequest, 0, false}, // server-owned, not supported yet
 }
 
 // serverOwned reports whether a (lower-case) key may only be set by the

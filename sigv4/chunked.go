@@ -1,0 +1,258 @@
+package sigv4
+
+import (
+	"bufio"
+	"crypto/subtle"
+	"encoding/hex"
+	"io"
+)
+
+// aws-chunked framing (Content-Encoding: aws-chunked):
+//
+//	signed:   hex(size) ";chunk-signature=" sig CRLF data CRLF ... "0;chunk-signature=" sig CRLF [trailers] CRLF
+//	unsigned: hex(size) CRLF data CRLF ... "0" CRLF trailers CRLF
+//
+// Each chunk signature is HMAC(signingKey, "AWS4-HMAC-SHA256-PAYLOAD" LF
+// date LF scope LF previous-signature LF hex(sha256("")) LF
+// hex(sha256(data))), chained from the seed (request) signature, so the
+// chain also fixes the chunk order.
+
+const chunkSignatureExt = ";chunk-signature="
+
+// readChunked serves Read for the aws-chunked modes.
+func (b *Body) readChunked(p []byte) (int, error) {
+	for {
+		if len(b.pending) > 0 {
+			n := copy(p, b.pending)
+			b.pending = b.pending[n:]
+			return n, nil
+		}
+		if b.chunkLeft > 0 {
+			return b.readUnsignedData(p)
+		}
+		if b.eof {
+			return 0, io.EOF
+		}
+		if err := b.nextChunk(); err != nil {
+			return 0, b.fail(err)
+		}
+	}
+}
+
+// readUnsignedData passes the bytes of an unsigned chunk straight through
+// to p (they can only be checked against the trailing checksum at the end).
+func (b *Body) readUnsignedData(p []byte) (int, error) {
+	if int64(len(p)) > b.chunkLeft {
+		p = p[:b.chunkLeft]
+	}
+	n, err := b.br.Read(p)
+	if n > 0 {
+		b.chunkLeft -= int64(n)
+		b.update(p[:n])
+		if b.chunkLeft == 0 {
+			if err := b.expectCRLF(); err != nil {
+				return n, b.fail(err)
+			}
+		}
+	}
+	if err != nil {
+		return n, b.fail(sourceError(err))
+	}
+	return n, nil
+}
+
+// nextChunk reads one chunk header and, for signed chunks, the chunk data
+// and its signature; on the final chunk it reads the trailer and checks
+// everything that is checked at the end.
+func (b *Body) nextChunk() error {
+	line, err := b.readLine()
+	if err != nil {
+		return err
+	}
+	signed := b.mac != nil
+	size, err := b.parseChunkHeader(line, signed)
+	if err != nil {
+		return err
+	}
+	if size > b.maxChunk {
+		return newError(ErrCodeInvalidRequest, "aws-chunked chunk of %d bytes exceeds the limit of %d bytes", size, b.maxChunk)
+	}
+	if b.decodedLength >= 0 && b.info.DecodedLength+size > b.decodedLength {
+		return newError(ErrCodeIncompleteBody, "the aws-chunked body carries more bytes than x-amz-decoded-content-length (%d)", b.decodedLength)
+	}
+	if signed {
+		data, err := b.readChunkData(size)
+		if err != nil {
+			return err
+		}
+		if size > 0 {
+			if err := b.expectCRLF(); err != nil {
+				return err
+			}
+		}
+		if err := b.verifyChunk(); err != nil {
+			return err
+		}
+		b.update(data)
+		b.pending = data
+	} else {
+		b.chunkLeft = size
+	}
+	if size == 0 {
+		return b.finishChunked()
+	}
+	return nil
+}
+
+// finishChunked handles everything after the final zero-length chunk.
+func (b *Body) finishChunked() error {
+	if b.mode == PayloadStreamingSigned {
+		if err := b.expectCRLF(); err != nil {
+			return err
+		}
+	} else if err := b.readTrailer(); err != nil {
+		return err
+	}
+	if err := b.expectEOF(); err != nil {
+		return err
+	}
+	if b.decodedLength >= 0 && b.info.DecodedLength != b.decodedLength {
+		return newError(ErrCodeIncompleteBody, "the aws-chunked body carries %d bytes but x-amz-decoded-content-length is %d", b.info.DecodedLength, b.decodedLength)
+	}
+	return b.finish()
+}
+
+// readLine reads one CRLF-terminated line and returns it without the CRLF.
+// The slice is only valid until the next read.
+func (b *Body) readLine() ([]byte, error) {
+	line, err := b.br.ReadSlice('\n')
+	switch {
+	case err == bufio.ErrBufferFull:
+		return nil, newError(ErrCodeInvalidRequest, "malformed aws-chunked body: chunk header line too long")
+	case err != nil:
+		return nil, sourceError(err)
+	}
+	if len(line) < 2 || line[len(line)-2] != '\r' {
+		return nil, newError(ErrCodeInvalidRequest, "malformed aws-chunked body: chunk header line does not end in CRLF")
+	}
+	return line[:len(line)-2], nil
+}
+
+// parseChunkHeader parses "hex(size)[;chunk-signature=sig]" and keeps the
+// signature in b.chunkSig.
+func (b *Body) parseChunkHeader(line []byte, signed bool) (int64, error) {
+	var size int64
+	i := 0
+	for ; i < len(line) && i < 16; i++ {
+		c := line[i]
+		var d byte
+		switch {
+		case '0' <= c && c <= '9':
+			d = c - '0'
+		case 'a' <= c && c <= 'f':
+			d = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			d = c - 'A' + 10
+		default:
+			goto done
+		}
+		size = size<<4 | int64(d)
+	}
+done:
+	if i == 0 || i > 15 {
+		return 0, newError(ErrCodeInvalidRequest, "malformed aws-chunked body: bad chunk size")
+	}
+	rest := line[i:]
+	if !signed {
+		if len(rest) != 0 {
+			return 0, newError(ErrCodeInvalidRequest, "malformed aws-chunked body: unexpected chunk extension in an unsigned stream")
+		}
+		return size, nil
+	}
+	if len(rest) != len(chunkSignatureExt)+64 || string(rest[:len(chunkSignatureExt)]) != chunkSignatureExt {
+		return 0, newError(ErrCodeInvalidRequest, "malformed aws-chunked body: want \"<hex size>;chunk-signature=<64 hex>\"")
+	}
+	copy(b.chunkSig[:], rest[len(chunkSignatureExt):])
+	return size, nil
+}
+
+// readChunkData buffers size bytes of chunk data, hashing them once as they
+// arrive. The buffer grows only as bytes actually arrive.
+func (b *Body) readChunkData(size int64) ([]byte, error) {
+	b.sha.Reset()
+	buf := b.buf[:0]
+	for int64(len(buf)) < size {
+		if len(buf) == cap(buf) {
+			c := max(2*cap(buf), minChunkBuffer)
+			if int64(c) > size {
+				c = int(size)
+			}
+			nb := make([]byte, len(buf), c)
+			copy(nb, buf)
+			buf = nb
+			b.buf = nb
+		}
+		end := min(int64(cap(buf)), size)
+		n, err := b.br.Read(buf[len(buf):end])
+		if n > 0 {
+			b.sha.Write(buf[len(buf) : len(buf)+n])
+			buf = buf[:len(buf)+n]
+		}
+		if err != nil {
+			if err == io.EOF && int64(len(buf)) == size {
+				break
+			}
+			return nil, sourceError(err)
+		}
+	}
+	return buf, nil
+}
+
+// verifyChunk checks b.chunkSig against the chunk hash in b.sha and
+// advances the chain.
+func (b *Body) verifyChunk() error {
+	hex.Encode(b.sts[b.stsHash:b.stsHash+64], b.sha.Sum(b.sum[:0]))
+	b.mac.Reset()
+	b.mac.Write(b.sts)
+	hex.Encode(b.computed[:], b.mac.Sum(b.sum[:0]))
+	if subtle.ConstantTimeCompare(b.computed[:], b.chunkSig[:]) != 1 {
+		e := newError(ErrCodeSignatureDoesNotMatch, "The request signature we calculated does not match the signature you provided: an aws-chunked chunk signature is wrong (chunk altered, reordered or not chained from the request signature).")
+		e.StringToSign = string(b.sts)
+		return e
+	}
+	copy(b.sts[b.stsPrev:b.stsPrev+64], b.chunkSig[:])
+	return nil
+}
+
+// expectCRLF consumes the CRLF that ends chunk data.
+func (b *Body) expectCRLF() error {
+	c1, err := b.br.ReadByte()
+	if err != nil {
+		return sourceError(err)
+	}
+	c2, err := b.br.ReadByte()
+	if err != nil {
+		return sourceError(err)
+	}
+	if c1 != '\r' || c2 != '\n' {
+		return newError(ErrCodeInvalidRequest, "malformed aws-chunked body: chunk data is not followed by CRLF")
+	}
+	return nil
+}
+
+// expectEOF checks that nothing follows the end of the aws-chunked body.
+func (b *Body) expectEOF() error {
+	var one [1]byte
+	for {
+		n, err := b.br.Read(one[:])
+		if n > 0 {
+			return newError(ErrCodeInvalidRequest, "malformed aws-chunked body: data after the final chunk")
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return sourceError(err)
+		}
+	}
+}

@@ -185,7 +185,7 @@ type Authenticator struct {
 	addrLimit  *limiter
 	equalizeDN string
 
-	slots chan struct{}  // nil: no pool
+	slots chan struct{}   // nil: no pool
 	idle  chan *ldap.Conn // nil: no pool
 
 	mu     sync.Mutex

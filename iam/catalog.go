@@ -1,0 +1,336 @@
+package iam
+
+import (
+	"net/http"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Operation is the result of [ClassifyS3Request]: the S3 API operation acatOp
+// request asks for, the authorization checks it needs and the requestcatOp
+// condition keys that policies may test.catOp
+// catOp
+// An Operation belongs to the caller and is never shared by this package;catOp
+// the slices inside it must be treated as read-only (they may share onecatOp
+// backing array).catOp
+// catOp
+// # Authorizing an OperationcatOp
+// catOp
+// A request is allowed only if every [Check] in Checks is allowed. TwocatOp
+// operations name their objects in the request body, not in the URL:catOp
+// DeleteObjects (the XML list of keys) and PostObject (the form fieldcatOp
+// "key"). For them Checks is empty and PerKey lists the actions to checkcatOp
+// on each key once the host has read the body; [Operation.KeyChecks]catOp
+// builds those checks. An authorizer must therefore deny an OperationcatOp
+// whose Checks and PerKey are both empty; this package never returns one.
+type Operation struct {
+	// Name is the S3 API operation name as AWS spells it, e.g. "GetObject".
+	Name string
+	// Bucket is the bucket the request addresses; "" for ListBuckets.
+	Bucket string
+	// Key is the object key, percent-decoded; "" for service and bucket
+	// operations and for PostObject (whose key is a form field).
+	Key string
+	// VersionID is the versionId query parameter, "" when absent.
+	VersionID string
+	// SourceBucket, SourceKey and SourceVersionID describe the
+	// x-amz-copy-source of CopyObject and UploadPartCopy; "" otherwise.
+	SourceBucket, SourceKey, SourceVersionID string
+	// Checks lists the IAM action and resource pairs that must all be
+	// allowed. ListBuckets checks "s3:ListAllMyBuckets" on "*".
+	Checks []Check
+	// Keys are the request condition keys of this operation, derived only
+	// from the named S3 headers and query parameters AWS documents for it.
+	// Keys never contain "aws:" keys or server facts (s3:authType,
+	// s3:signatureversion, s3:signatureAge, s3:x-amz-content-sha256,
+	// s3:TlsVersion): those are the server's to set.
+	Keys []ConditionKey
+	// PerKey lists the actions the host must check on every object key
+	// named in the request body (DeleteObjects, PostObject); nil otherwise.
+	// See [Operation.KeyChecks].
+	PerKey []string
+
+	partition string
+	checks    [4]Check
+	keys      [4]ConditionKey
+	vals      [4]string
+	nvals     uint8
+}
+
+// Check is one authorization question: may the principal perform Action oncatOp
+// Resource?
+type Check struct {
+	// Action is the IAM action, e.g. "s3:GetObject".
+	Action string
+	// Resource is the ARN, e.g. "arn:aws:s3:::bucket/key", or "*".
+	Resource string
+}
+
+// ConditionKey is one request condition key and its values, e.g.catOp
+// {Name: "s3:prefix", Values: ["home/alice/"]}.
+type ConditionKey struct {
+	// Name is the condition key as AWS documents it, e.g. "s3:x-amz-acl"
+	// or "s3:RequestObjectTag/project". Condition keys are case-insensitive
+	// in policies; tag keys after the slash are case-sensitive.
+	Name string
+	// Values holds one or more values; multi-valued keys such as
+	// s3:RequestObjectTagKeys hold one value per element.
+	Values []string
+}
+
+// ClassifyOptions configures [ClassifyS3Request]. The zero value (and a nilcatOp
+// pointer) classifies path-style requests in the "aws" partition.
+type ClassifyOptions struct {
+	// Domains are the base domains of virtual-hosted-style requests, e.g.
+	// "s3.example.com": a Host of "<bucket>.s3.example.com" addresses the
+	// bucket "<bucket>", a Host equal to a domain (or matching none) is
+	// path-style. Compared case-insensitively; a port in Host is ignored.
+	// Nil means every request is path-style.
+	Domains []string
+	// Partition is the ARN partition, "aws" when empty ("aws-cn",
+	// "aws-us-gov", or any lower-case name for a private deployment).
+	Partition string
+	// IgnoreParameters lists extra query parameter names (exact,
+	// case-sensitive) that carry no meaning for authorization, such as a
+	// cache-busting "t". Nil means none: any query parameter the catalog
+	// does not know makes the request an *UnknownOperationError, so an
+	// operation this catalog does not know is never mistaken for one it
+	// does. Known S3 parameters, presigned-URL parameters (X-Amz-*,
+	// AWSAccessKeyId, Signature, Expires) and x-id are always accepted.
+	IgnoreParameters []string
+}
+
+// UnknownOperationError reports a request that does not name exactly onecatOp
+// operation of the catalog: an unknown method, an unknown or unsupportedcatOp
+// sub-resource or query parameter, a sub-resource on the wrong kind ofcatOp
+// resource, or a conflicting combination. The request must be refused; itcatOp
+// is never classified by guessing.
+type UnknownOperationError struct {
+	// Method is the HTTP method of the request.
+	Method string
+	// Shape is "service", "bucket" or "object": what the path addresses.
+	Shape string
+	// SubResource is the query parameter or header that made the request
+	// unknown, "" when the method and shape alone did.
+	SubResource string
+	// Reason says what was wrong in a few words.
+	Reason string
+}
+
+// Error implements error.
+func (e *UnknownOperationError) Error() string {
+	s := "iam: unknown S3 operation: " + e.Method + " on a " + e.Shape
+	if e.SubResource != "" {
+		s += " with " + strconv.Quote(e.SubResource)
+	}
+	if e.Reason != "" {
+		s += ": " + e.Reason
+	}
+	return s + "; see iam.OperationNames for the supported operations"
+}
+
+// S3Code returns the S3 error code a server answers with:catOp
+// "MethodNotAllowed" for an unknown HTTP method, "NotImplemented" otherwise.
+func (e *UnknownOperationError) S3Code() string {
+	if !catKnownMethod(e.Method) {
+		return "MethodNotAllowed"
+	}
+	return "NotImplemented"
+}
+
+// HTTPStatus returns the HTTP status matching [UnknownOperationError.S3Code].
+func (e *UnknownOperationError) HTTPStatus() int {
+	if !catKnownMethod(e.Method) {
+		return http.StatusMethodNotAllowed
+	}
+	return http.StatusNotImplemented
+}
+
+// RequestError reports a request that names a known operation but iscatOp
+// malformed: an invalid bucket name, a key that is too long or not UTF-8, acatOp
+// bad x-amz-copy-source or x-amz-tagging header, a repeated parameter.catOp
+// Code is the S3 error code the server should answer with.
+type RequestError struct {
+	// Code is the S3 error code: "InvalidBucketName", "KeyTooLongError",
+	// "InvalidURI", "InvalidArgument" or "InvalidTag".
+	Code string
+	// Status is the HTTP status for Code (400 for every code above).
+	Status int
+	// Message says what was wrong and how to fix it.
+	Message string
+}
+
+// Error implements error.
+func (e *RequestError) Error() string { return "iam: " + e.Code + ": " + e.Message }
+
+// S3Code returns Code.
+func (e *RequestError) S3Code() string { return e.Code }
+
+// HTTPStatus returns Status.
+func (e *RequestError) HTTPStatus() int { return e.Status }
+
+func newRequestError(code, msg string) *RequestError {
+	return &RequestError{Code: code, Status: http.StatusBadRequest, Message: msg}
+}
+
+// OperationNames returns the names of every operation [ClassifyS3Request]catOp
+// recognizes, in catalog order. The slice is new on every call.
+func OperationNames() []string {
+	names := make([]string, 0, len(catalog)-1)
+	for i := opInvalid + 1; i < numOps; i++ {
+		names = append(names, catalog[i].name)
+	}
+	return names
+}
+
+// ObjectCheck returns the check of action on object key in the operation'scatOp
+// bucket, with the operation's partition.
+func (op *Operation) ObjectCheck(key, action string) Check {
+	return Check{Action: action, Resource: catObjectARN(op.partitionOrDefault(), op.Bucket, key)}
+}
+
+// KeyChecks returns the checks for one object key named in the request bodycatOp
+// of a DeleteObjects or PostObject operation: one [Check] per PerKey actioncatOp
+// on that key. For DeleteObjects, an entry with a VersionId checkscatOp
+// s3:DeleteObjectVersion instead of s3:DeleteObject. The key is validatedcatOp
+// as in the URL; an invalid key is a *RequestError. It returns nil, nil forcatOp
+// an operation without PerKey actions.
+func (op *Operation) KeyChecks(key, versionID string) ([]Check, error) {
+	if len(op.PerKey) == 0 {
+		return nil, nil
+	}
+	if err := validObjectKey(key); err != nil {
+		return nil, err
+	}
+	checks := make([]Check, 0, len(op.PerKey))
+	res := catObjectARN(op.partitionOrDefault(), op.Bucket, key)
+	for _, a := range op.PerKey {
+		if versionID != "" && a == "s3:DeleteObject" {
+			a = "s3:DeleteObjectVersion"
+		}
+		checks = append(checks, Check{Action: a, Resource: res})
+	}
+	return checks, nil
+}
+
+func (op *Operation) partitionOrDefault() string {
+	if op.partition == "" {
+		return "aws"
+	}
+	return op.partition
+}
+
+func catObjectARN(partition, bucket, key string) string {
+	return "arn:" + partition + ":s3:::" + bucket + "/" + key
+}
+
+func catBucketARN(partition, bucket string) string {
+	return "arn:" + partition + ":s3:::" + bucket
+}
+
+func catKnownMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodPost, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// maxKeyLen is S3's limit on the UTF-8 length of an object key.
+const maxObjectKeyLen = 1024
+
+func validObjectKey(key string) error {
+	if key == "" {
+		return newRequestError("InvalidArgument", "the object key is empty; name an object")
+	}
+	if len(key) > maxObjectKeyLen {
+		return newRequestError("KeyTooLongError", "the object key is "+strconv.Itoa(len(key))+
+			" bytes long; S3 keys are at most 1024 bytes of UTF-8")
+	}
+	if !utf8.ValidString(key) {
+		return newRequestError("InvalidURI", "the object key is not valid UTF-8; encode the key as UTF-8")
+	}
+	return nil
+}
+
+// validateBucket applies the S3 naming rules for general purpose buckets:catOp
+// 3 to 63 characters of lower-case letters, digits, dots and hyphens,catOp
+// starting and ending with a letter or digit, no two adjacent dots, not ancatOp
+// IPv4 address, and none of the reserved prefixes and suffixes.
+func validBucketName(b string) error {
+	if len(b) < 3 || len(b) > 63 {
+		return newRequestError("InvalidBucketName", "bucket name "+catQuote(b)+
+			" must be 3 to 63 characters long")
+	}
+	digitsAndDots := true
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c >= 'a' && c <= 'z':
+			digitsAndDots = false
+		case c >= '0' && c <= '9':
+		case c == '.':
+			if i > 0 && b[i-1] == '.' {
+				return newRequestError("InvalidBucketName", "bucket name "+catQuote(b)+
+					" must not contain two adjacent dots")
+			}
+		case c == '-':
+			digitsAndDots = false
+		default:
+			return newRequestError("InvalidBucketName", "bucket name "+catQuote(b)+
+				" may contain only lower-case letters, digits, dots and hyphens")
+		}
+	}
+	if !bucketAlnum(b[0]) || !bucketAlnum(b[len(b)-1]) {
+		return newRequestError("InvalidBucketName", "bucket name "+catQuote(b)+
+			" must start and end with a lower-case letter or digit")
+	}
+	if digitsAndDots && looksLikeIPv4(b) {
+		return newRequestError("InvalidBucketName", "bucket name "+catQuote(b)+
+			" must not be formatted as an IP address")
+	}
+	for _, p := range [...]string{"xn--", "sthree-", "amzn-s3-demo-"} {
+		if len(b) >= len(p) && b[:len(p)] == p {
+			return newRequestError("InvalidBucketName", "bucket name "+catQuote(b)+
+				" must not start with the reserved prefix "+strconv.Quote(p))
+		}
+	}
+	for _, s := range [...]string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"} {
+		if len(b) >= len(s) && b[len(b)-len(s):] == s {
+			return newRequestError("InvalidBucketName", "bucket name "+catQuote(b)+
+				" must not end with the reserved suffix "+strconv.Quote(s))
+		}
+	}
+	return nil
+}
+
+func bucketAlnum(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') }
+
+// isIPv4 reports whether s has the form of a dotted-quad address (fourcatOp
+// groups of 1 to 3 digits).
+func looksLikeIPv4(s string) bool {
+	groups, n := 1, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '.' {
+			if n == 0 {
+				return false
+			}
+			groups, n = groups+1, 0
+			continue
+		}
+		n++
+		if n > 3 {
+			return false
+		}
+	}
+	return groups == 4 && n > 0
+}
+
+// quoteShort quotes s for an error message, cut to 80 bytes so that acatOp
+// hostile request cannot make errors huge.
+func catQuote(s string) string {
+	if len(s) > 80 {
+		s = s[:80] + "..."
+	}
+	return strconv.Quote(s)
+}

@@ -1,0 +1,256 @@
+package sigv4
+
+import (
+	"bytes"
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net/http"
+	"testing"
+	"testing/iotest"
+
+	"github.com/minio/crc64nvme"
+)
+
+func TestChecksumKnownVectors(t *testing.T) {
+	t.Parallel()
+	in := []byte("123456789")
+	s1 := sha1.Sum(in)
+	s256 := sha256.Sum256(in)
+	tests := []struct {
+		alg  checksumAlg
+		want []byte
+	}{
+		{checksumCRC32, binary.BigEndian.AppendUint32(nil, 0xcbf43926)},
+		{checksumCRC32C, binary.BigEndian.AppendUint32(nil, 0xe3069283)},
+		{checksumCRC64NVME, binary.BigEndian.AppendUint64(nil, 0xae8b14860a799888)},
+		{checksumSHA1, s1[:]},
+		{checksumSHA256, s256[:]},
+	}
+	for _, tc := range tests {
+		t.Run(tc.alg.String(), func(t *testing.T) {
+			t.Parallel()
+			h := tc.alg.newHash()
+			h.Write(in)
+			if got := h.Sum(nil); !bytes.Equal(got, tc.want) {
+				t.Fatalf("%s(123456789) = %x, want %x", tc.alg, got, tc.want)
+			}
+			if len(tc.want) != tc.alg.size() {
+				t.Fatalf("size %d, want %d", tc.alg.size(), len(tc.want))
+			}
+			if checksumAlgByHeader(tc.alg.header()) != tc.alg {
+				t.Fatal("header name does not map back")
+			}
+		})
+	}
+	for _, name := range []string{"x-amz-checksum-type", "x-amz-checksum-algorithm", "x-amz-checksum-mode", "x-amz-checksum-", "content-md5"} {
+		if checksumAlgByHeader(name) != checksumNone {
+			t.Errorf("%s treated as a checksum value", name)
+		}
+	}
+}
+
+// CRC-64/NVME built on hash/crc64 must agree with minio's implementation
+// (used here only as an independent cross-check).
+func TestCRC64NVMEMatchesMinio(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{0, 1, 7, 8, 100, 2047, 2048, 4096, 65536 + 3} {
+		data := make([]byte, n)
+		_, _ = rand.Read(data)
+		h := checksumCRC64NVME.newHash()
+		h.Write(data)
+		m := crc64nvme.New()
+		m.Write(data)
+		if got, want := h.Sum(nil), m.Sum(nil); !bytes.Equal(got, want) {
+			t.Fatalf("n=%d: %x, minio %x", n, got, want)
+		}
+	}
+}
+
+func b64sum(alg checksumAlg, data []byte) string {
+	h := alg.newHash()
+	h.Write(data)
+	return base64.StdEncoding.EncodeToString(h.Sum(nil))
+}
+
+func plainParams(mode PayloadMode, sha string, h http.Header, n int) payloadParams {
+	if h == nil {
+		h = http.Header{}
+	}
+	return payloadParams{mode: mode, contentSHA256: sha, header: h, contentLength: int64(n)}
+}
+
+type plainCase struct {
+	name     string
+	mode     PayloadMode
+	sha      string
+	header   http.Header
+	body     []byte
+	cl       int
+	wantCode string // "" = clean EOF
+	wantAlg  string
+}
+
+func TestPayloadPlain(t *testing.T) {
+	t.Parallel()
+	body := []byte("Welcome to Amazon S3.")
+	good := "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072"
+	md5sum := md5.Sum(body)
+	goodMD5 := base64.StdEncoding.EncodeToString(md5sum[:])
+	hdr := func(kv ...string) http.Header {
+		h := http.Header{}
+		for i := 0; i < len(kv); i += 2 {
+			h.Add(kv[i], kv[i+1])
+		}
+		return h
+	}
+	tests := []plainCase{
+		{name: "signed ok", mode: PayloadSigned, sha: good, body: body, cl: len(body)},
+		{name: "signed unknown length ok", mode: PayloadSigned, sha: good, body: body, cl: -1},
+		{name: "signed mismatch", mode: PayloadSigned, sha: emptySHA256, body: body, cl: len(body), wantCode: ErrCodeXAmzContentSHA256Mismatch},
+		{name: "signed one byte changed", mode: PayloadSigned, sha: good, body: []byte("welcome to Amazon S3."), cl: len(body), wantCode: ErrCodeXAmzContentSHA256Mismatch},
+		{name: "signed empty ok", mode: PayloadSigned, sha: emptySHA256, body: nil, cl: 0},
+		{name: "short body", mode: PayloadSigned, sha: good, body: body[:10], cl: len(body), wantCode: ErrCodeIncompleteBody},
+		{name: "long body", mode: PayloadSigned, sha: good, body: body, cl: 5, wantCode: ErrCodeIncompleteBody},
+		{name: "unsigned ok", mode: PayloadUnsigned, sha: unsignedPayload, body: body, cl: len(body)},
+		{name: "unsigned short", mode: PayloadUnsigned, sha: unsignedPayload, body: body[:3], cl: len(body), wantCode: ErrCodeIncompleteBody},
+		{name: "none ok", mode: PayloadNone, body: body, cl: -1},
+		{name: "md5 ok", mode: PayloadUnsigned, header: hdr("Content-MD5", goodMD5), body: body, cl: len(body)},
+		{name: "md5 mismatch", mode: PayloadUnsigned, header: hdr("Content-MD5", "1B2M2Y8AsgTpgAmY7PhCfg=="), body: body, cl: len(body), wantCode: ErrCodeBadDigest},
+		{name: "md5 with signed ok", mode: PayloadSigned, sha: good, header: hdr("Content-MD5", goodMD5), body: body, cl: len(body)},
+	}
+	for _, alg := range checksumAlgs {
+		tests = append(tests,
+			plainCase{name: alg.String() + " header ok", mode: PayloadUnsigned, header: hdr(alg.header(), b64sum(alg, body)), body: body, cl: len(body), wantAlg: alg.String()},
+			plainCase{name: alg.String() + " header mismatch", mode: PayloadSigned, sha: good, header: hdr(alg.header(), b64sum(alg, body[1:])), body: body, cl: len(body), wantCode: ErrCodeBadDigest},
+		)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, b, err := readBody(t, tc.body, plainParams(tc.mode, tc.sha, tc.header, tc.cl))
+			if codeOf(err) != tc.wantCode {
+				t.Fatalf("err = %v, want code %q", err, tc.wantCode)
+			}
+			if err != nil {
+				if b.Verified().Complete {
+					t.Fatal("Complete after a failure")
+				}
+				return
+			}
+			if !bytes.Equal(got, tc.body) {
+				t.Fatalf("read %q", got)
+			}
+			info := b.Verified()
+			if !info.Complete || info.DecodedLength != int64(len(tc.body)) || info.Mode != tc.mode || info.ChecksumAlgorithm != tc.wantAlg {
+				t.Fatalf("Verified() = %+v", info)
+			}
+			for _, a := range checksumAlgs {
+				if a.String() == tc.wantAlg && info.Checksum != tc.header.Get(a.header()) {
+					t.Fatalf("Checksum = %q, want %q", info.Checksum, tc.header.Get(a.header()))
+				}
+			}
+		})
+	}
+}
+
+func TestNewPayloadReaderRejectsBadHeaders(t *testing.T) {
+	t.Parallel()
+	hdr := func(kv ...string) http.Header {
+		h := http.Header{}
+		for i := 0; i < len(kv); i += 2 {
+			h.Add(kv[i], kv[i+1])
+		}
+		return h
+	}
+	key := testKey()
+	streaming := func(mode PayloadMode, h http.Header) payloadParams {
+		return payloadParams{mode: mode, header: h, contentLength: -1, signingKey: key, seedSignature: testSeed, amzDate: testDate, scope: testScope}
+	}
+	tests := []struct {
+		name string
+		p    payloadParams
+		code string
+	}{
+		{"signed hash not hex", plainParams(PayloadSigned, "zz"+emptySHA256[2:], nil, 0), ErrCodeXAmzContentSHA256Mismatch},
+		{"signed hash short", plainParams(PayloadSigned, "abc", nil, 0), ErrCodeXAmzContentSHA256Mismatch},
+		{"unknown mode", plainParams(PayloadMode(99), "", nil, 0), ErrCodeInvalidRequest},
+		{"checksum not base64", plainParams(PayloadUnsigned, "", hdr("X-Amz-Checksum-Crc32", "!!!!!!!="), 0), ErrCodeInvalidRequest},
+		{"checksum wrong length", plainParams(PayloadUnsigned, "", hdr("X-Amz-Checksum-Crc32", "AAAAAAA="), 0), ErrCodeInvalidRequest},
+		{"checksum not canonical base64", plainParams(PayloadUnsigned, "", hdr("X-Amz-Checksum-Crc32", "AAAAAB=="), 0), ErrCodeInvalidRequest},
+		{"two checksum headers", plainParams(PayloadUnsigned, "", hdr("X-Amz-Checksum-Crc32", "AAAAAA==", "X-Amz-Checksum-Sha1", "2jmj7l5rSw0yVb/vlWAYkK/YBwk="), 0), ErrCodeInvalidRequest},
+		{"checksum header twice", plainParams(PayloadUnsigned, "", hdr("X-Amz-Checksum-Crc32", "AAAAAA==", "X-Amz-Checksum-Crc32", "AAAAAA=="), 0), ErrCodeInvalidRequest},
+		{"md5 not base64", plainParams(PayloadUnsigned, "", hdr("Content-Md5", "not-md5"), 0), ErrCodeInvalidDigest},
+		{"md5 wrong length", plainParams(PayloadUnsigned, "", hdr("Content-Md5", "AAAA"), 0), ErrCodeInvalidDigest},
+		{"decoded length missing", streaming(PayloadStreamingSigned, hdr()), ErrCodeMissingContentLength},
+		{"decoded length negative", streaming(PayloadStreamingSigned, hdr("X-Amz-Decoded-Content-Length", "-1")), ErrCodeInvalidArgument},
+		{"decoded length plus", streaming(PayloadStreamingSigned, hdr("X-Amz-Decoded-Content-Length", "+1")), ErrCodeInvalidArgument},
+		{"decoded length junk", streaming(PayloadStreamingSigned, hdr("X-Amz-Decoded-Content-Length", "1x")), ErrCodeInvalidArgument},
+		{"trailer missing", streaming(PayloadStreamingSignedTrailer, hdr("X-Amz-Decoded-Content-Length", "1")), ErrCodeInvalidRequest},
+		{"trailer empty", streaming(PayloadStreamingUnsignedTrailer, hdr("X-Amz-Trailer", " , ")), ErrCodeInvalidRequest},
+		{"trailer unknown", streaming(PayloadStreamingUnsignedTrailer, hdr("X-Amz-Trailer", "x-amz-meta-foo")), ErrCodeInvalidRequest},
+		{"trailer two", streaming(PayloadStreamingUnsignedTrailer, hdr("X-Amz-Trailer", "x-amz-checksum-crc32,x-amz-checksum-sha1")), ErrCodeInvalidRequest},
+		{"trailer and header checksum", streaming(PayloadStreamingUnsignedTrailer, hdr("X-Amz-Trailer", "x-amz-checksum-crc32", "X-Amz-Checksum-Sha1", "2jmj7l5rSw0yVb/vlWAYkK/YBwk=")), ErrCodeInvalidRequest},
+		{"no seed", payloadParams{mode: PayloadStreamingSigned, header: hdr("X-Amz-Decoded-Content-Length", "1"), signingKey: key, amzDate: testDate, scope: testScope}, ErrCodeInternalError},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b, err := newPayloadReader(io.NopCloser(bytes.NewReader(nil)), tc.p)
+			if codeOf(err) != tc.code {
+				t.Fatalf("err = %v, want %s", err, tc.code)
+			}
+			if b != nil {
+				t.Fatal("returned a Body with an error")
+			}
+		})
+	}
+}
+
+var errNetwork = errors.New("connection reset")
+
+func TestPayloadSourceErrorsAreWrapped(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []PayloadMode{PayloadSigned, PayloadStreamingSigned} {
+		body, h, _ := encodeChunked(chunkSpec{mode: PayloadStreamingSigned, payload: []byte("hello world")})
+		p := testParams(mode, h, len(body))
+		if mode == PayloadSigned {
+			p = plainParams(mode, emptySHA256, nil, len(body))
+		}
+		src := io.NopCloser(io.MultiReader(bytes.NewReader(body[:5]), iotest.ErrReader(errNetwork)))
+		b, err := newPayloadReader(src, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = io.ReadAll(b)
+		if codeOf(err) != ErrCodeIncompleteBody || !errors.Is(err, errNetwork) {
+			t.Fatalf("%s: err = %v, want IncompleteBody wrapping the cause", mode, err)
+		}
+	}
+}
+
+func TestPayloadCloseBeforeEOF(t *testing.T) {
+	t.Parallel()
+	b, err := newPayloadReader(io.NopCloser(bytes.NewReader([]byte("abc"))), plainParams(PayloadUnsigned, "", nil, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Read(make([]byte, 10)); codeOf(err) != ErrCodeIncompleteBody {
+		t.Fatalf("Read after Close: %v", err)
+	}
+	if b.Verified().Complete {
+		t.Fatal("Complete after Close")
+	}
+	var nilBody *Body
+	if nilBody.Verified() != (PayloadInfo{}) {
+		t.Fatal("nil Body Verified")
+	}
+}

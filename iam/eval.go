@@ -78,7 +78,10 @@ type PolicySet struct {
 // evalReq is a prepared request.
 type evalReq struct {
 	action    string
-	hash      uint64
+	keyA      uint64 // index keys, see Policy.buildIndex
+	keyB      uint64
+	keyAB     uint64
+	hasBucket bool
 	resource  string
 	ctx       *Context
 	principal string
@@ -113,7 +116,14 @@ func prepare(req *Request, set *PolicySet) (evalReq, string) {
 			return evalReq{}, "identity policy " + quote(np.Name) + " was parsed as a resource policy"
 		}
 	}
-	return evalReq{action: a, hash: fnv1a(a), resource: req.Resource, ctx: req.Context, principal: set.ResourcePrincipal}, ""
+	r := evalReq{action: a, resource: req.Resource, ctx: req.Context, principal: set.ResourcePrincipal}
+	ha := fnv1a(a, true)
+	r.keyA = keyA(ha)
+	if b, ok := bucketKey(req.Resource); ok {
+		hb := fnv1a(b, false)
+		r.hasBucket, r.keyB, r.keyAB = true, keyB(hb), keyAB(ha, hb)
+	}
+	return r, ""
 }
 
 // Evaluate decides a request against a policy set. It is pure, safe for
@@ -166,29 +176,29 @@ func Evaluate(req *Request, set *PolicySet) Decision {
 // eval reports whether an Allow statement applies and whether a Deny
 // statement applies (it stops at the first Deny).
 func (p *Policy) eval(r *evalReq) (allow, deny bool) {
-	for _, i := range p.lookup(r.action, r.hash) {
-		st := &p.stmts[i]
-		if !st.deny && allow {
-			continue // already allowed: only Deny statements matter now
+	if len(p.tab) > 0 {
+		if allow, deny = p.evalList(r, p.lookup(r.keyA), allow); deny {
+			return allow, true
 		}
-		switch st.applies(r, false) {
-		case condTrue:
-			if st.deny {
+		if r.hasBucket {
+			if allow, deny = p.evalList(r, p.lookup(r.keyAB), allow); deny {
 				return allow, true
 			}
-			allow = true
-		case condError:
-			if st.deny {
+			if allow, deny = p.evalList(r, p.lookup(r.keyB), allow); deny {
 				return allow, true
 			}
 		}
 	}
-	for _, i := range p.other {
+	return p.evalList(r, p.other, allow)
+}
+
+func (p *Policy) evalList(r *evalReq, list []int32, allow bool) (bool, bool) {
+	for _, i := range list {
 		st := &p.stmts[i]
 		if !st.deny && allow {
-			continue
+			continue // already allowed: only Deny statements matter now
 		}
-		switch st.applies(r, true) {
+		switch st.applies(r) {
 		case condTrue:
 			if st.deny {
 				return allow, true
@@ -203,11 +213,11 @@ func (p *Policy) eval(r *evalReq) (allow, deny bool) {
 	return allow, false
 }
 
-// applies evaluates action (when checkAction), principal, resource and
+// applies evaluates action, principal, resource and
 // conditions. condError means a condition could not be evaluated: a Deny
 // statement then applies and an Allow statement does not (fail closed).
-func (st *statement) applies(r *evalReq, checkAction bool) condResult {
-	if checkAction && !st.matchAction(r.action) {
+func (st *statement) applies(r *evalReq) condResult {
+	if !st.matchAction(r.action) {
 		return condFalse
 	}
 	if !st.matchPrincipal(r.principal) {

@@ -3,6 +3,7 @@ package iam
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -18,16 +19,16 @@ type Policy struct {
 	size       int
 	resource   bool
 
-	// Action index: statements whose actions are all literal are reachable
-	// through idx (sorted by hash); the rest (wildcards, NotAction) are in
-	// other and are always checked.
-	idx   []actEntry
+	// Index (see buildIndex): an open-addressing hash table from keys
+	// derived from the action and the bucket part of the resource to the
+	// statements that can only match requests with those; other holds
+	// the statements that must always be checked.
+	tab   []idxEntry
 	other []int32
 }
 
-type actEntry struct {
-	hash  uint64
-	name  string // lower case
+type idxEntry struct {
+	key   uint64 // 0: empty slot
 	stmts []int32
 }
 
@@ -59,12 +60,12 @@ type principalEntry struct {
 	array bool
 }
 
-// fnv1a hashes s with ASCII letters folded to lower case.
-func fnv1a(s string) uint64 {
+// fnv1a hashes s, folding ASCII letters to lower case when fold is set.
+func fnv1a(s string, fold bool) uint64 {
 	h := uint64(14695981039346656037)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 'A' && c <= 'Z' {
+		if fold && c >= 'A' && c <= 'Z' {
 			c += 'a' - 'A'
 		}
 		h ^= uint64(c)
@@ -73,59 +74,165 @@ func fnv1a(s string) uint64 {
 	return h
 }
 
-func (p *Policy) buildIndex() {
-	byName := map[string][]int32{}
-	for i := range p.stmts {
-		st := &p.stmts[i]
-		literal := !st.notAction
-		for j := range st.actions {
-			if st.actions[j].kind != pExact {
-				literal = false
-			}
-		}
-		if !literal {
-			p.other = append(p.other, int32(i))
-			continue
-		}
-		for j := range st.actions {
-			name := st.actions[j].lit
-			if l := byName[name]; len(l) == 0 || l[len(l)-1] != int32(i) {
-				byName[name] = append(l, int32(i))
-			}
-		}
-	}
-	for name, l := range byName {
-		p.idx = append(p.idx, actEntry{hash: fnv1a(name), name: name, stmts: l})
-	}
-	slices.SortFunc(p.idx, func(a, b actEntry) int {
-		switch {
-		case a.hash < b.hash:
-			return -1
-		case a.hash > b.hash:
-			return 1
-		}
-		return 0
-	})
+// mix is the splitmix64 finalizer.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
 }
 
-// lookup returns the statements whose literal actions include action
-// (whose folded hash is h).
-func (p *Policy) lookup(action string, h uint64) []int32 {
-	lo, hi := 0, len(p.idx)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if p.idx[m].hash < h {
-			lo = m + 1
-		} else {
-			hi = m
+// Index keys: by action, by bucket, and by both. 0 marks an empty slot.
+func keyA(ha uint64) uint64      { return nonZero(mix(ha + 1)) }
+func keyB(hb uint64) uint64      { return nonZero(mix(hb + 2)) }
+func keyAB(ha, hb uint64) uint64 { return nonZero(mix(ha ^ mix(hb+3))) }
+
+func nonZero(k uint64) uint64 {
+	if k == 0 {
+		return 1
+	}
+	return k
+}
+
+// bucketKey returns the part of a resource ARN up to the end of its
+// bucket: up to the first '/' after the fifth ':' ("arn:aws:s3:::b" for
+// "arn:aws:s3:::b/k"). ok is false when s has fewer than five ':'.
+func bucketKey(s string) (string, bool) {
+	colons := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == ':' {
+			colons++
+			if colons == 5 {
+				for j := i + 1; j < len(s); j++ {
+					if s[j] == '/' {
+						return s[:j], true
+					}
+				}
+				return s, true
+			}
 		}
 	}
-	for ; lo < len(p.idx) && p.idx[lo].hash == h; lo++ {
-		if equalFoldASCII(action, p.idx[lo].name) {
-			return p.idx[lo].stmts
+	return "", false
+}
+
+// patternBucket returns the bucket key every ARN matching ap shares, when
+// its first five components and its resource part up to the first '/' are
+// literal.
+func (ap *arnPattern) patternBucket() (string, bool) {
+	if ap.any || ap.prefix == "" {
+		return "", false
+	}
+	var head string
+	switch ap.res.kind {
+	case pExact:
+		head = ap.res.lit
+	case pPrefix:
+		head = ap.res.lit
+	case pGlob:
+		if len(ap.res.toks) > 0 && ap.res.toks[0].kind == tLit {
+			head = ap.res.toks[0].s
 		}
 	}
-	return nil
+	i := strings.IndexByte(head, '/')
+	switch {
+	case i >= 0:
+		head = head[:i]
+	case ap.res.kind != pExact:
+		return "", false
+	}
+	return ap.prefix + head, true
+}
+
+// buildIndex files every statement under the index keys a matching request
+// must produce. A statement whose actions are all literal and whose
+// resources all name a literal bucket goes under (action, bucket) keys; with
+// literal actions only under action keys; with literal buckets only under
+// bucket keys; anything else (NotAction, NotResource, wildcards in both)
+// into other. The index only selects candidates: every candidate is still
+// fully matched, so a hash collision costs time, never correctness.
+func (p *Policy) buildIndex() {
+	type entry struct {
+		key uint64
+		st  int32
+	}
+	var entries []entry
+	for i := range p.stmts {
+		st := &p.stmts[i]
+		var actions []uint64
+		if !st.notAction {
+			for j := range st.actions {
+				if st.actions[j].kind != pExact {
+					actions = nil
+					break
+				}
+				actions = append(actions, fnv1a(st.actions[j].lit, true))
+			}
+		}
+		var buckets []uint64
+		if !st.notResource {
+			for j := range st.resources {
+				b, ok := st.resources[j].patternBucket()
+				if !ok {
+					buckets = nil
+					break
+				}
+				buckets = append(buckets, fnv1a(b, false))
+			}
+		}
+		switch {
+		case len(actions) > 0 && len(buckets) > 0 && len(actions)*len(buckets) <= 64:
+			for _, a := range actions {
+				for _, b := range buckets {
+					entries = append(entries, entry{keyAB(a, b), int32(i)})
+				}
+			}
+		case len(actions) > 0:
+			for _, a := range actions {
+				entries = append(entries, entry{keyA(a), int32(i)})
+			}
+		case len(buckets) > 0:
+			for _, b := range buckets {
+				entries = append(entries, entry{keyB(b), int32(i)})
+			}
+		default:
+			p.other = append(p.other, int32(i))
+		}
+	}
+	if len(entries) == 0 {
+		return
+	}
+	size := 4
+	for size < 2*len(entries) {
+		size *= 2
+	}
+	p.tab = make([]idxEntry, size)
+	for _, e := range entries {
+		slot := p.slot(e.key)
+		p.tab[slot].key = e.key
+		if l := p.tab[slot].stmts; len(l) == 0 || l[len(l)-1] != e.st {
+			p.tab[slot].stmts = append(l, e.st)
+		}
+	}
+}
+
+// slot returns the slot holding key, or the empty slot where it would go.
+func (p *Policy) slot(key uint64) int {
+	mask := uint64(len(p.tab) - 1)
+	i := key & mask
+	for p.tab[i].key != 0 && p.tab[i].key != key {
+		i = (i + 1) & mask
+	}
+	return int(i)
+}
+
+// lookup returns the statements filed under key.
+func (p *Policy) lookup(key uint64) []int32 {
+	if len(p.tab) == 0 {
+		return nil
+	}
+	return p.tab[p.slot(key)].stmts
 }
 
 // Size returns the document's size as measured by [PackedSize] when it was

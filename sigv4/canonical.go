@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -248,10 +249,8 @@ func compareBytes(a, b []byte) int {
 
 // cut is strings.Cut for one byte.
 func cut(s string, sep byte) (before, after string, found bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == sep {
-			return s[:i], s[i+1:], true
-		}
+	if i := strings.IndexByte(s, sep); i >= 0 {
+		return s[:i], s[i+1:], true
 	}
 	return s, "", false
 }
@@ -265,6 +264,10 @@ func appendCanonicalHeaderValue(b []byte, values []string) []byte {
 			b = append(b, ',')
 		}
 		v = trimOWS(v)
+		if clean(v) {
+			b = append(b, v...)
+			continue
+		}
 		space := false
 		for j := 0; j < len(v); j++ {
 			c := v[j]
@@ -280,6 +283,22 @@ func appendCanonicalHeaderValue(b []byte, values []string) []byte {
 		}
 	}
 	return b
+}
+
+// clean reports whether v (already trimmed) has no run of white space and
+// no white space other than single spaces, so it canonicalizes to itself.
+func clean(v string) bool {
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '\t', '\r', '\n':
+			return false
+		case ' ':
+			if v[i+1] == ' ' { // v is trimmed, so i+1 < len(v)
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func trimOWS(s string) string {

@@ -44,9 +44,9 @@ func testdataPath(t testing.TB, elem ...string) string {
 	return p
 }
 
-type fixedClock time.Time
+type clockAt time.Time
 
-func (c fixedClock) Now() time.Time { return time.Time(c) }
+func (c clockAt) Now() time.Time { return time.Time(c) }
 
 // staticLookup knows a fixed set of access key → secret pairs. If tokens
 // has an entry for the key, the request must carry exactly that token.
@@ -66,7 +66,7 @@ func (l staticLookup) LookupCredentials(_ context.Context, ak, token string) (si
 	return sigv4.Credentials{SecretKey: s, Value: ak}, nil
 }
 
-func errCode(err error) string {
+func s3Code(err error) string {
 	var e *sigv4.Error
 	if errors.As(err, &e) {
 		return e.Code

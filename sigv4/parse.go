@@ -204,20 +204,6 @@ func (a *authorization) parseSignature(s string) bool {
 	return true
 }
 
-// hasSignedHeader reports whether name is in the ';'-separated list.
-func hasSignedHeader(list, name string) bool {
-	for rest := list; ; {
-		n, r, more := cut(rest, ';')
-		if n == name {
-			return true
-		}
-		if !more {
-			return false
-		}
-		rest = r
-	}
-}
-
 // parseAmzDate parses an ISO 8601 basic timestamp, yyyyMMdd'T'HHmmss'Z'.
 func parseAmzDate(s string) (time.Time, bool) {
 	if len(s) != 16 || s[8] != 'T' || s[15] != 'Z' {

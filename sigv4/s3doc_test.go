@@ -108,7 +108,7 @@ func TestS3DocExamples(t *testing.T) {
 				return r
 			}
 			lookup := staticLookup{secrets: map[string]string{d.Credentials.AccessKeyID: d.Credentials.SecretAccessKey}}
-			v := sigv4.NewVerifier(lookup, sigv4.WithClock(fixedClock(s3DocTime)))
+			v := sigv4.NewVerifier(lookup, sigv4.WithClock(clockAt(s3DocTime)))
 			r := build()
 			res, err := v.Verify(r)
 			if err != nil {
@@ -176,7 +176,7 @@ func TestS3DocExamples(t *testing.T) {
 			for _, m := range muts {
 				r := build()
 				m.mutate(r)
-				if _, err := v.Verify(r); errCode(err) != m.code {
+				if _, err := v.Verify(r); s3Code(err) != m.code {
 					t.Errorf("%s: got %v, want %s", m.name, err, m.code)
 				}
 			}

@@ -126,7 +126,7 @@ func suiteVerifier(ctx suiteContext) *sigv4.Verifier {
 	if ctx.Credentials.Token != "" {
 		l.tokens = map[string]string{ctx.Credentials.AccessKeyID: ctx.Credentials.Token}
 	}
-	return sigv4.NewVerifier(l, sigv4.WithRegions(ctx.Region), sigv4.WithClock(fixedClock(ctx.Timestamp)))
+	return sigv4.NewVerifier(l, sigv4.WithRegions(ctx.Region), sigv4.WithClock(clockAt(ctx.Timestamp)))
 }
 
 // flipSignature changes one hex digit of the signature in the request.
@@ -173,12 +173,12 @@ func TestAWSSigV4Suite(t *testing.T) {
 				res, err := v.VerifyService(build(), ctx.Service)
 				switch {
 				case suiteNotForS3[name]:
-					if got := errCode(err); got != sigv4.ErrCodeSignatureDoesNotMatch {
+					if got := s3Code(err); got != sigv4.ErrCodeSignatureDoesNotMatch {
 						t.Fatalf("normalized-path case: got %q, want SignatureDoesNotMatch (S3 does not normalize)", got)
 					}
 					return
 				case suiteRejected[name+"/"+variant] != "":
-					if want := suiteRejected[name+"/"+variant]; errCode(err) != want {
+					if want := suiteRejected[name+"/"+variant]; s3Code(err) != want {
 						t.Fatalf("got %v, want %s", err, want)
 					}
 					return
@@ -216,7 +216,7 @@ func TestAWSSigV4Suite(t *testing.T) {
 				for _, m := range suiteMutations(variant) {
 					r := build()
 					m.mutate(r)
-					if _, err := v.VerifyService(r, ctx.Service); errCode(err) != m.code {
+					if _, err := v.VerifyService(r, ctx.Service); s3Code(err) != m.code {
 						t.Errorf("%s: got %v, want %s", m.name, err, m.code)
 					}
 				}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -137,28 +138,31 @@ func (v *Verifier) checkScope(a *authorization, amzDate, service string, query b
 	return nil
 }
 
-// unsignedAmzHeaders returns every x-amz-* header present but not signed.
-func unsignedAmzHeaders(h http.Header, signed string) []string {
-	var missing []string
-	for k := range h {
-		if len(k) > 6 && equalFoldASCII(k[:6], "x-amz-") && !hasSignedHeaderFold(signed, k) {
-			missing = append(missing, strings.ToLower(k))
+// hasName reports whether the sorted lower-case list holds name (given
+// in any case), without allocating.
+func hasName(names []string, name string) bool {
+	if len(name) > 128 {
+		return false
+	}
+	var kb [128]byte
+	k := kb[:len(name)]
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		k[i] = c
+	}
+	lo, hi := 0, len(names)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if names[m] < string(k) {
+			lo = m + 1
+		} else {
+			hi = m
 		}
 	}
-	return missing
-}
-
-func hasSignedHeaderFold(list, name string) bool {
-	for rest := list; ; {
-		n, r, more := cut(rest, ';')
-		if equalFoldASCII(n, name) {
-			return true
-		}
-		if !more {
-			return false
-		}
-		rest = r
-	}
+	return lo < len(names) && names[lo] == string(k)
 }
 
 func errNotSigned(names []string) *Error {
@@ -169,11 +173,18 @@ func errNotSigned(names []string) *Error {
 
 // checkSignedHeaderRules enforces: host is signed, every x-amz-* header
 // present is signed.
-func checkSignedHeaderRules(r *http.Request, signed string) *Error {
-	if !hasSignedHeader(signed, "host") {
+func checkSignedHeaderRules(r *http.Request, names []string) *Error {
+	if !hasName(names, "host") {
 		return errNotSigned([]string{"host"})
 	}
-	if missing := unsignedAmzHeaders(r.Header, signed); len(missing) > 0 {
+	var missing []string
+	for k := range r.Header {
+		if len(k) > 6 && equalFoldASCII(k[:6], "x-amz-") && !hasName(names, k) {
+			missing = append(missing, strings.ToLower(k))
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
 		return errNotSigned(missing)
 	}
 	return nil
@@ -213,7 +224,8 @@ func (v *Verifier) verifyHeader(r *http.Request, service string) (*Result, error
 	if !ok {
 		return nil, newError(ErrCodeAccessDenied, "AWS authentication requires a valid Date or x-amz-date header")
 	}
-	if !hasSignedHeader(a.signedHeaders, dateHeader) {
+	names := splitSignedHeaders(a.signedHeaders)
+	if !hasName(names, dateHeader) {
 		return nil, errNotSigned([]string{dateHeader})
 	}
 	if e := v.checkScope(&a, amzDate, service, false); e != nil {
@@ -223,7 +235,7 @@ func (v *Verifier) verifyHeader(r *http.Request, service string) (*Result, error
 		e := newError(ErrCodeRequestTimeTooSkewed, "The difference between the request time and the current time is too large.")
 		return nil, e
 	}
-	if e := checkSignedHeaderRules(r, a.signedHeaders); e != nil {
+	if e := checkSignedHeaderRules(r, names); e != nil {
 		return nil, e
 	}
 	token, _, err := single(r.Header, "X-Amz-Security-Token")
@@ -260,7 +272,7 @@ func (v *Verifier) verifyHeader(r *http.Request, service string) (*Result, error
 		return nil, lerr
 	}
 	key := v.signingKey(creds.SecretKey, a.date, a.region, a.service)
-	if e := v.checkSignature(r, &a, amzDate, cs, false, key); e != nil {
+	if e := v.checkSignature(r, &a, names, amzDate, cs, false, key); e != nil {
 		return nil, e
 	}
 	res := &Result{
@@ -271,7 +283,7 @@ func (v *Verifier) verifyHeader(r *http.Request, service string) (*Result, error
 		Region:        a.region,
 		Service:       a.service,
 		SignedAt:      signedAt,
-		SignedHeaders: splitSignedHeaders(a.signedHeaders),
+		SignedHeaders: names,
 		ContentSHA256: cs,
 		Payload:       mode,
 	}
@@ -306,7 +318,7 @@ func hashGenericBody(r *http.Request) (string, *Error) {
 // checkSignature builds the canonical request and string to sign in a
 // pooled buffer and compares the HMAC with the one provided, in constant
 // time.
-func (v *Verifier) checkSignature(r *http.Request, a *authorization, amzDate, payloadHash string, presigned bool, key []byte) *Error {
+func (v *Verifier) checkSignature(r *http.Request, a *authorization, names []string, amzDate, payloadHash string, presigned bool, key []byte) *Error {
 	bp, tp := getBuf(), getBuf()
 	defer putBuf(bp)
 	defer putBuf(tp)
@@ -330,16 +342,11 @@ func (v *Verifier) checkSignature(r *http.Request, a *authorization, amzDate, pa
 	b = append(b, '\n')
 	var one [1]string
 	var num [20]byte
-	for rest := a.signedHeaders; ; {
-		name, rr, more := cut(rest, ';')
+	for _, name := range names {
 		b = append(b, name...)
 		b = append(b, ':')
 		b = appendCanonicalHeaderValue(b, headerValues(r, name, &one, &num))
 		b = append(b, '\n')
-		if !more {
-			break
-		}
-		rest = rr
 	}
 	b = append(b, '\n')
 	b = append(b, a.signedHeaders...)
@@ -507,7 +514,8 @@ func (v *Verifier) verifyPresigned(r *http.Request, service string) (*Result, er
 	if now.After(expiresAt) {
 		return nil, newError(ErrCodeAccessDenied, "Request has expired")
 	}
-	if e := checkSignedHeaderRules(r, a.signedHeaders); e != nil {
+	names := splitSignedHeaders(a.signedHeaders)
+	if e := checkSignedHeaderRules(r, names); e != nil {
 		return nil, e
 	}
 	// A signed header that repeats a signed query parameter must agree.
@@ -546,7 +554,7 @@ func (v *Verifier) verifyPresigned(r *http.Request, service string) (*Result, er
 		return nil, lerr
 	}
 	key := v.signingKey(creds.SecretKey, a.date, a.region, a.service)
-	if e := v.checkSignature(r, &a, amzDate, cs, true, key); e != nil {
+	if e := v.checkSignature(r, &a, names, amzDate, cs, true, key); e != nil {
 		return nil, e
 	}
 	res := &Result{
@@ -558,7 +566,7 @@ func (v *Verifier) verifyPresigned(r *http.Request, service string) (*Result, er
 		Service:       a.service,
 		SignedAt:      signedAt,
 		Expires:       expiresAt,
-		SignedHeaders: splitSignedHeaders(a.signedHeaders),
+		SignedHeaders: names,
 		ContentSHA256: cs,
 		Payload:       mode,
 	}

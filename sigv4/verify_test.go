@@ -24,7 +24,7 @@ const (
 
 func testVerifier(opts ...func(*sigv4.Options)) *sigv4.Verifier {
 	l := staticLookup{secrets: map[string]string{testAK: testSecret}}
-	return sigv4.NewVerifier(l, append([]func(*sigv4.Options){sigv4.WithClock(fixedClock(testTime))}, opts...)...)
+	return sigv4.NewVerifier(l, append([]func(*sigv4.Options){sigv4.WithClock(clockAt(testTime))}, opts...)...)
 }
 
 // signed returns a GET (or PUT with body) signed by aws-sdk-go-v2 at
@@ -173,9 +173,9 @@ func TestVerifyErrors(t *testing.T) {
 			r.Header.Set("X-Amz-Date", "20240230T030405Z")
 			return r
 		}, nil, sigv4.ErrCodeAccessDenied},
-		{"clock 16 minutes ahead", hdr(validAuth), []func(*sigv4.Options){sigv4.WithClock(fixedClock(testTime.Add(16 * time.Minute)))}, sigv4.ErrCodeRequestTimeTooSkewed},
-		{"clock 16 minutes behind", hdr(validAuth), []func(*sigv4.Options){sigv4.WithClock(fixedClock(testTime.Add(-16 * time.Minute)))}, sigv4.ErrCodeRequestTimeTooSkewed},
-		{"custom skew", hdr(validAuth), []func(*sigv4.Options){sigv4.WithClock(fixedClock(testTime.Add(61 * time.Second))), sigv4.WithMaxClockSkew(time.Minute)}, sigv4.ErrCodeRequestTimeTooSkewed},
+		{"clock 16 minutes ahead", hdr(validAuth), []func(*sigv4.Options){sigv4.WithClock(clockAt(testTime.Add(16 * time.Minute)))}, sigv4.ErrCodeRequestTimeTooSkewed},
+		{"clock 16 minutes behind", hdr(validAuth), []func(*sigv4.Options){sigv4.WithClock(clockAt(testTime.Add(-16 * time.Minute)))}, sigv4.ErrCodeRequestTimeTooSkewed},
+		{"custom skew", hdr(validAuth), []func(*sigv4.Options){sigv4.WithClock(clockAt(testTime.Add(61 * time.Second))), sigv4.WithMaxClockSkew(time.Minute)}, sigv4.ErrCodeRequestTimeTooSkewed},
 		// signed-header rules
 		{"host not signed", hdr(strings.Replace(validAuth, "host;", "", 1)), nil, sigv4.ErrCodeAccessDenied},
 		{"x-amz header not signed", func(*testing.T) *http.Request {
@@ -246,8 +246,8 @@ func TestVerifyErrors(t *testing.T) {
 		{"presign bad signed headers", query(map[string]string{"X-Amz-SignedHeaders": "x-amz-date%3Bhost"}), nil, sigv4.ErrCodeAuthorizationQueryParametersError},
 		{"presign bad escape", query(map[string]string{"X-Amz-Credential": "%G1"}), nil, sigv4.ErrCodeAuthorizationQueryParametersError},
 		{"presign wrong region", query(map[string]string{"X-Amz-Credential": testAK + "%2F20240102%2Feu-west-1%2Fs3%2Faws4_request"}), nil, sigv4.ErrCodeAuthorizationQueryParametersError},
-		{"presign expired", query(nil), []func(*sigv4.Options){sigv4.WithClock(fixedClock(testTime.Add(3601 * time.Second)))}, sigv4.ErrCodeAccessDenied},
-		{"presign not yet valid", query(nil), []func(*sigv4.Options){sigv4.WithClock(fixedClock(testTime.Add(-16 * time.Minute)))}, sigv4.ErrCodeAccessDenied},
+		{"presign expired", query(nil), []func(*sigv4.Options){sigv4.WithClock(clockAt(testTime.Add(3601 * time.Second)))}, sigv4.ErrCodeAccessDenied},
+		{"presign not yet valid", query(nil), []func(*sigv4.Options){sigv4.WithClock(clockAt(testTime.Add(-16 * time.Minute)))}, sigv4.ErrCodeAccessDenied},
 		{"presign host not signed", query(map[string]string{"X-Amz-SignedHeaders": "x-amz-date"}), nil, sigv4.ErrCodeAccessDenied},
 		{"presign header conflicts with query", func(*testing.T) *http.Request {
 			r := httptest.NewRequest("GET", "http://b.example.com/k?"+presignQuery(map[string]string{"X-Amz-SignedHeaders": "host%3Bx-amz-date"}), nil)
@@ -270,11 +270,11 @@ func TestVerifyErrors(t *testing.T) {
 			if tt.name == "lookup fails" {
 				v = sigv4.NewVerifier(sigv4.CredentialsLookupFunc(func(context.Context, string, string) (sigv4.Credentials, error) {
 					return sigv4.Credentials{}, errors.New("database password=hunter2 unreachable")
-				}), sigv4.WithClock(fixedClock(testTime)))
+				}), sigv4.WithClock(clockAt(testTime)))
 				code = sigv4.ErrCodeServiceUnavailable
 			}
 			res, err := v.Verify(tt.req(t))
-			if got := errCode(err); got != code {
+			if got := s3Code(err); got != code {
 				t.Fatalf("got %v (result %+v), want %s", err, res, code)
 			}
 			var e *sigv4.Error
@@ -310,10 +310,10 @@ func TestVerifyLookupErrors(t *testing.T) {
 			v := sigv4.NewVerifier(sigv4.CredentialsLookupFunc(func(_ context.Context, _, token string) (sigv4.Credentials, error) {
 				gotToken = token
 				return sigv4.Credentials{}, tt.err
-			}), sigv4.WithClock(fixedClock(testTime)))
+			}), sigv4.WithClock(clockAt(testTime)))
 			r := signed(t, "GET", "http://b.example.com/k", "", "", func(r *http.Request) { r.Header.Set("X-Amz-Security-Token", "tok") })
 			_, err := v.Verify(r)
-			if errCode(err) != tt.code || gotToken != "tok" {
+			if s3Code(err) != tt.code || gotToken != "tok" {
 				t.Fatalf("got %v token %q, want %s", err, gotToken, tt.code)
 			}
 		})
@@ -348,7 +348,7 @@ func TestVerifySuccess(t *testing.T) {
 	t.Run("presigned at the edges of validity", func(t *testing.T) {
 		t.Parallel()
 		for _, now := range []time.Time{testTime.Add(-15 * time.Minute), testTime, testTime.Add(15 * time.Minute)} {
-			v := testVerifier(sigv4.WithClock(fixedClock(now)))
+			v := testVerifier(sigv4.WithClock(clockAt(now)))
 			res, err := v.Verify(presigned(t, "GET", "http://b.example.com/k?X-Amz-Expires=900", testTime))
 			if err != nil {
 				t.Fatalf("now %v: %v", now, err)

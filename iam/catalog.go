@@ -6,22 +6,22 @@ import (
 	"unicode/utf8"
 )
 
-// Operation is the result of [ClassifyS3Request]: the S3 API operation acatOp
-// request asks for, the authorization checks it needs and the requestcatOp
-// condition keys that policies may test.catOp
-// catOp
-// An Operation belongs to the caller and is never shared by this package;catOp
-// the slices inside it must be treated as read-only (they may share onecatOp
-// backing array).catOp
-// catOp
-// # Authorizing an OperationcatOp
-// catOp
-// A request is allowed only if every [Check] in Checks is allowed. TwocatOp
-// operations name their objects in the request body, not in the URL:catOp
-// DeleteObjects (the XML list of keys) and PostObject (the form fieldcatOp
-// "key"). For them Checks is empty and PerKey lists the actions to checkcatOp
-// on each key once the host has read the body; [Operation.KeyChecks]catOp
-// builds those checks. An authorizer must therefore deny an OperationcatOp
+// Operation is the result of [ClassifyS3Request]: the S3 API operation a
+// request asks for, the authorization checks it needs and the request
+// condition keys that policies may test.
+//
+// An Operation belongs to the caller and is never shared by this package;
+// the slices inside it must be treated as read-only (they may share one
+// backing array).
+//
+// # Authorizing an Operation
+//
+// A request is allowed only if every [Check] in Checks is allowed. Two
+// operations name their objects in the request body, not in the URL:
+// DeleteObjects (the XML list of keys) and PostObject (the form field
+// "key"). For them Checks is empty and PerKey lists the actions to check
+// on each key once the host has read the body; [Operation.KeyChecks]
+// builds those checks. An authorizer must therefore deny an Operation
 // whose Checks and PerKey are both empty; this package never returns one.
 type Operation struct {
 	// Name is the S3 API operation name as AWS spells it, e.g. "GetObject".
@@ -51,13 +51,11 @@ type Operation struct {
 	PerKey []string
 
 	partition string
-	checks    [4]Check
-	keys      [4]ConditionKey
-	vals      [4]string
-	nvals     uint8
+	checks    [2]Check // backing array of Checks for the common cases
+	vals      []string // backing array of single-valued Keys' Values
 }
 
-// Check is one authorization question: may the principal perform Action oncatOp
+// Check is one authorization question: may the principal perform Action on
 // Resource?
 type Check struct {
 	// Action is the IAM action, e.g. "s3:GetObject".
@@ -66,7 +64,7 @@ type Check struct {
 	Resource string
 }
 
-// ConditionKey is one request condition key and its values, e.g.catOp
+// ConditionKey is one request condition key and its values, e.g.
 // {Name: "s3:prefix", Values: ["home/alice/"]}.
 type ConditionKey struct {
 	// Name is the condition key as AWS documents it, e.g. "s3:x-amz-acl"
@@ -78,7 +76,7 @@ type ConditionKey struct {
 	Values []string
 }
 
-// ClassifyOptions configures [ClassifyS3Request]. The zero value (and a nilcatOp
+// ClassifyOptions configures [ClassifyS3Request]. The zero value (and a nil
 // pointer) classifies path-style requests in the "aws" partition.
 type ClassifyOptions struct {
 	// Domains are the base domains of virtual-hosted-style requests, e.g.
@@ -100,10 +98,10 @@ type ClassifyOptions struct {
 	IgnoreParameters []string
 }
 
-// UnknownOperationError reports a request that does not name exactly onecatOp
-// operation of the catalog: an unknown method, an unknown or unsupportedcatOp
-// sub-resource or query parameter, a sub-resource on the wrong kind ofcatOp
-// resource, or a conflicting combination. The request must be refused; itcatOp
+// UnknownOperationError reports a request that does not name exactly one
+// operation of the catalog: an unknown method, an unknown or unsupported
+// sub-resource or query parameter, a sub-resource on the wrong kind of
+// resource, or a conflicting combination. The request must be refused; it
 // is never classified by guessing.
 type UnknownOperationError struct {
 	// Method is the HTTP method of the request.
@@ -129,7 +127,7 @@ func (e *UnknownOperationError) Error() string {
 	return s + "; see iam.OperationNames for the supported operations"
 }
 
-// S3Code returns the S3 error code a server answers with:catOp
+// S3Code returns the S3 error code a server answers with:
 // "MethodNotAllowed" for an unknown HTTP method, "NotImplemented" otherwise.
 func (e *UnknownOperationError) S3Code() string {
 	if !catKnownMethod(e.Method) {
@@ -146,9 +144,9 @@ func (e *UnknownOperationError) HTTPStatus() int {
 	return http.StatusNotImplemented
 }
 
-// RequestError reports a request that names a known operation but iscatOp
-// malformed: an invalid bucket name, a key that is too long or not UTF-8, acatOp
-// bad x-amz-copy-source or x-amz-tagging header, a repeated parameter.catOp
+// RequestError reports a request that names a known operation but is
+// malformed: an invalid bucket name, a key that is too long or not UTF-8, a
+// bad x-amz-copy-source or x-amz-tagging header, a repeated parameter.
 // Code is the S3 error code the server should answer with.
 type RequestError struct {
 	// Code is the S3 error code: "InvalidBucketName", "KeyTooLongError",
@@ -173,7 +171,7 @@ func newRequestError(code, msg string) *RequestError {
 	return &RequestError{Code: code, Status: http.StatusBadRequest, Message: msg}
 }
 
-// OperationNames returns the names of every operation [ClassifyS3Request]catOp
+// OperationNames returns the names of every operation [ClassifyS3Request]
 // recognizes, in catalog order. The slice is new on every call.
 func OperationNames() []string {
 	names := make([]string, 0, len(catalog)-1)
@@ -183,17 +181,17 @@ func OperationNames() []string {
 	return names
 }
 
-// ObjectCheck returns the check of action on object key in the operation'scatOp
+// ObjectCheck returns the check of action on object key in the operation's
 // bucket, with the operation's partition.
 func (op *Operation) ObjectCheck(key, action string) Check {
 	return Check{Action: action, Resource: catObjectARN(op.partitionOrDefault(), op.Bucket, key)}
 }
 
-// KeyChecks returns the checks for one object key named in the request bodycatOp
-// of a DeleteObjects or PostObject operation: one [Check] per PerKey actioncatOp
-// on that key. For DeleteObjects, an entry with a VersionId checkscatOp
-// s3:DeleteObjectVersion instead of s3:DeleteObject. The key is validatedcatOp
-// as in the URL; an invalid key is a *RequestError. It returns nil, nil forcatOp
+// KeyChecks returns the checks for one object key named in the request body
+// of a DeleteObjects or PostObject operation: one [Check] per PerKey action
+// on that key. For DeleteObjects, an entry with a VersionId checks
+// s3:DeleteObjectVersion instead of s3:DeleteObject. The key is validated
+// as in the URL; an invalid key is a *RequestError. It returns nil, nil for
 // an operation without PerKey actions.
 func (op *Operation) KeyChecks(key, versionID string) ([]Check, error) {
 	if len(op.PerKey) == 0 {
@@ -253,9 +251,9 @@ func validObjectKey(key string) error {
 	return nil
 }
 
-// validateBucket applies the S3 naming rules for general purpose buckets:catOp
-// 3 to 63 characters of lower-case letters, digits, dots and hyphens,catOp
-// starting and ending with a letter or digit, no two adjacent dots, not ancatOp
+// validateBucket applies the S3 naming rules for general purpose buckets:
+// 3 to 63 characters of lower-case letters, digits, dots and hyphens,
+// starting and ending with a letter or digit, no two adjacent dots, not an
 // IPv4 address, and none of the reserved prefixes and suffixes.
 func validBucketName(b string) error {
 	if len(b) < 3 || len(b) > 63 {
@@ -306,7 +304,7 @@ func validBucketName(b string) error {
 
 func bucketAlnum(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') }
 
-// isIPv4 reports whether s has the form of a dotted-quad address (fourcatOp
+// isIPv4 reports whether s has the form of a dotted-quad address (four
 // groups of 1 to 3 digits).
 func looksLikeIPv4(s string) bool {
 	groups, n := 1, 0
@@ -326,7 +324,7 @@ func looksLikeIPv4(s string) bool {
 	return groups == 4 && n > 0
 }
 
-// quoteShort quotes s for an error message, cut to 80 bytes so that acatOp
+// quoteShort quotes s for an error message, cut to 80 bytes so that a
 // hostile request cannot make errors huge.
 func catQuote(s string) string {
 	if len(s) > 80 {

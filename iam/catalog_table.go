@@ -1,9 +1,9 @@
 package iam
 
-// This file is the S3 operation catalog: one row per operation, with thecatOp
-// request shape it is recognized by, its IAM action(s) and the requestcatOp
-// condition keys it carries. Sources: aws-spec.md §6 (botocore's S3 model forcatOp
-// method and URI, the Service Authorization Reference for actions and keys,catOp
+// This file is the S3 operation catalog: one row per operation, with the
+// request shape it is recognized by, its IAM action(s) and the request
+// condition keys it carries. Sources: aws-spec.md §6 (botocore's S3 model for
+// method and URI, the Service Authorization Reference for actions and keys,
 // and the S3 user guide's "Required permissions" page).
 
 // opID indexes catalog.

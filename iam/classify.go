@@ -8,97 +8,96 @@ import (
 	"strings"
 )
 
-// ClassifyS3Request maps an S3 REST request to its operation, the IAMcatOp
-// checks it needs and its request condition keys. It reads the method, thecatOp
-// Host (for virtual-hosted-style requests, see [ClassifyOptions.Domains]),catOp
-// the path, the query and a few named headers; it never reads the body andcatOp
-// never trusts anything: call it after (or before) signature verification,catOp
-// the result is the same. opts may be nil.catOp
-// catOp
-// # Recognizing the operationcatOp
-// catOp
-// The bucket comes from the Host (virtual-hosted style) or from the firstcatOp
-// path segment (path style); the key is the rest of the path,catOp
-// percent-decoded from r.URL.EscapedPath(), so "%2F", "//" and ".." arecatOp
-// just bytes of the key. Sub-resource query parameters (?acl, ?tagging,catOp
-// ?uploads, ?uploadId=, ?list-type=2, ?select&select-type=2, ...) decidecatOp
-// before the plain method and path; x-amz-copy-source turns PUT object intocatOp
-// CopyObject and UploadPart into UploadPartCopy; a versionId switches objectcatOp
-// actions to their version form (s3:GetObjectVersion, ...). Headers that acatOp
-// presigned URL hoists into the query (x-amz-acl=...) count as headers.catOp
-// catOp
-// A request that does not name exactly one catalog operation (an unknowncatOp
-// method, an unknown sub-resource or query parameter, a sub-resource on thecatOp
-// wrong kind of resource, two sub-resources, a missing required parameter,catOp
-// an x-id that names another operation) is an [*UnknownOperationError]. AcatOp
-// malformed request (bucket name, key, copy source, tags, a repeatedcatOp
-// parameter or header) is a [*RequestError] carrying the S3 error code.catOp
-// catOp
-// # CheckscatOp
-// catOp
-// Every operation checks its IAM action on its bucket ARNcatOp
-// (arn:aws:s3:::bucket) or object ARN (arn:aws:s3:::bucket/key), exceptcatOp
-// ListBuckets (s3:ListAllMyBuckets on "*"). Some requests need more, as S3catOp
-// documents: CopyObject and UploadPartCopy also check s3:GetObject (orcatOp
-// s3:GetObjectVersion) on the source object; PutObject, CopyObject andcatOp
-// CreateMultipartUpload add s3:PutObjectAcl for ACL headers,catOp
-// s3:PutObjectTagging for x-amz-tagging, s3:PutObjectRetention andcatOp
-// s3:PutObjectLegalHold for object-lock headers; CreateBucket addscatOp
-// s3:PutBucketAcl for a non-private ACL, s3:PutBucketObjectLockConfigurationcatOp
-// and s3:PutBucketVersioning for object lock, s3:PutBucketOwnershipControlscatOp
-// for x-amz-object-ownership; DeleteObject and PutObjectRetention addcatOp
-// s3:BypassGovernanceRetention with x-amz-bypass-governance-retention: true;catOp
-// GetObjectAttributes checks s3:GetObject and s3:GetObjectAttributes.catOp
-// DeleteObjects and PostObject name their keys in the body: seecatOp
-// [Operation.PerKey] and [Operation.KeyChecks].catOp
-// catOp
-// # Condition keyscatOp
-// catOp
-// Only these keys, only for the operations the Service AuthorizationcatOp
-// Reference lists them for, and only from the named header or parameter:catOp
-// catOp
-//   - s3:prefix, s3:delimiter, s3:max-keys: ListObjects, ListObjectsV2,catOp
-//     ListObjectVersions. s3:prefix is "" and s3:max-keys "1000" when thecatOp
-//     parameter is absent (AWS documents max-keys as always present);catOp
-//     s3:delimiter is set only when given.catOp
-//   - s3:x-amz-acl, s3:x-amz-grant-full-control, -read, -read-acp,catOp
-//     -write-acp (and -write on buckets): CreateBucket, PutBucketAcl,catOp
-//     PutObject, CopyObject, CreateMultipartUpload, PutObjectAcl.catOp
-//   - s3:x-amz-object-ownership: CreateBucket.catOp
-//   - s3:x-amz-server-side-encryption, -aws-kms-key-id, -customer-algorithm,catOp
-//     s3:x-amz-storage-class, s3:x-amz-website-redirect-location,catOp
-//     s3:RequestObjectTag/<key> and s3:RequestObjectTagKeys (fromcatOp
-//     x-amz-tagging), s3:object-lock-mode, s3:object-lock-retain-until-date,catOp
-//     s3:object-lock-legal-hold: PutObject, CopyObject,catOp
-//     CreateMultipartUpload (s3:x-amz-storage-class also PutObjectAcl).catOp
-//   - s3:x-amz-copy-source ("bucket/key", decoded, without versionId):catOp
-//     CopyObject, UploadPartCopy; s3:x-amz-metadata-directive: CopyObject.catOp
-//   - s3:if-match, s3:if-none-match: PutObject, CompleteMultipartUploadcatOp
-//     (s3:if-match also DeleteObject).catOp
-//   - s3:VersionId: object operations given a versionId that have acatOp
-//     version form (GetObject, HeadObject, DeleteObject, Get/PutObjectAcl,catOp
-//     Get/Put/DeleteObjectTagging, GetObjectAttributes, GetObjectTorrent).catOp
+// ClassifyS3Request maps an S3 REST request to its operation, the IAM
+// checks it needs and its request condition keys. It reads the method, the
+// Host (for virtual-hosted-style requests, see [ClassifyOptions.Domains]),
+// the path, the query and a few named headers; it never reads the body and
+// never trusts anything: call it after (or before) signature verification,
+// the result is the same. opts may be nil.
 //
-// catOp
-// Not derived here: server facts (aws:*, s3:authType, s3:signatureversion,catOp
-// s3:signatureAge, s3:x-amz-content-sha256, s3:TlsVersion — the servercatOp
-// sets them from what it verified), keys that need the bodycatOp
-// (s3:locationconstraint, tags in a PutObjectTagging body, retention andcatOp
-// legal hold bodies, PostObject form fields), keys that need stored statecatOp
-// (s3:ExistingObjectTag/<key>, s3:BucketTag/<key>, s3:ResourceAccount)catOp
-// and s3:object-lock-remaining-retention-days (it needs a clock). A headercatOp
-// or parameter named like a condition key ("s3:prefix", "aws:username")catOp
-// never becomes one.catOp
-// catOp
-// # Not supportedcatOp
-// catOp
-// Access point, Object Lambda, S3 on Outposts and multi-region access pointcatOp
-// requests and ARNs, directory buckets (CreateSession, ListDirectoryBuckets),catOp
-// metadata tables, ABAC, annotations, RenameObject, UpdateObjectEncryption,catOp
-// WriteGetObjectResponse, SigV2-only sub-resources, and STS (route POST /catOp
-// with Action=... to the sts package before classifying). Legacy bucketcatOp
-// names (upper case, underscores) are refused with InvalidBucketName.catOp
-// catOp
+// # Recognizing the operation
+//
+// The bucket comes from the Host (virtual-hosted style) or from the first
+// path segment (path style); the key is the rest of the path,
+// percent-decoded from r.URL.EscapedPath(), so "%2F", "//" and ".." are
+// just bytes of the key. Sub-resource query parameters (?acl, ?tagging,
+// ?uploads, ?uploadId=, ?list-type=2, ?select&select-type=2, ...) decide
+// before the plain method and path; x-amz-copy-source turns PUT object into
+// CopyObject and UploadPart into UploadPartCopy; a versionId switches object
+// actions to their version form (s3:GetObjectVersion, ...). Headers that a
+// presigned URL hoists into the query (x-amz-acl=...) count as headers.
+//
+// A request that does not name exactly one catalog operation (an unknown
+// method, an unknown sub-resource or query parameter, a sub-resource on the
+// wrong kind of resource, two sub-resources, a missing required parameter,
+// an x-id that names another operation) is an [*UnknownOperationError]. A
+// malformed request (bucket name, key, copy source, tags, a repeated
+// parameter or header) is a [*RequestError] carrying the S3 error code.
+//
+// # Checks
+//
+// Every operation checks its IAM action on its bucket ARN
+// (arn:aws:s3:::bucket) or object ARN (arn:aws:s3:::bucket/key), except
+// ListBuckets (s3:ListAllMyBuckets on "*"). Some requests need more, as S3
+// documents: CopyObject and UploadPartCopy also check s3:GetObject (or
+// s3:GetObjectVersion) on the source object; PutObject, CopyObject and
+// CreateMultipartUpload add s3:PutObjectAcl for ACL headers,
+// s3:PutObjectTagging for x-amz-tagging, s3:PutObjectRetention and
+// s3:PutObjectLegalHold for object-lock headers; CreateBucket adds
+// s3:PutBucketAcl for a non-private ACL, s3:PutBucketObjectLockConfiguration
+// and s3:PutBucketVersioning for object lock, s3:PutBucketOwnershipControls
+// for x-amz-object-ownership; DeleteObject and PutObjectRetention add
+// s3:BypassGovernanceRetention with x-amz-bypass-governance-retention: true;
+// GetObjectAttributes checks s3:GetObject and s3:GetObjectAttributes.
+// DeleteObjects and PostObject name their keys in the body: see
+// [Operation.PerKey] and [Operation.KeyChecks].
+//
+// # Condition keys
+//
+// Only these keys, only for the operations the Service Authorization
+// Reference lists them for, and only from the named header or parameter:
+//
+//   - s3:prefix, s3:delimiter, s3:max-keys: ListObjects, ListObjectsV2,
+//     ListObjectVersions. s3:prefix is "" and s3:max-keys "1000" when the
+//     parameter is absent (AWS documents max-keys as always present);
+//     s3:delimiter is set only when given.
+//   - s3:x-amz-acl, s3:x-amz-grant-full-control, -read, -read-acp,
+//     -write-acp (and -write on buckets): CreateBucket, PutBucketAcl,
+//     PutObject, CopyObject, CreateMultipartUpload, PutObjectAcl.
+//   - s3:x-amz-object-ownership: CreateBucket.
+//   - s3:x-amz-server-side-encryption, -aws-kms-key-id, -customer-algorithm,
+//     s3:x-amz-storage-class, s3:x-amz-website-redirect-location,
+//     s3:RequestObjectTag/<key> and s3:RequestObjectTagKeys (from
+//     x-amz-tagging), s3:object-lock-mode, s3:object-lock-retain-until-date,
+//     s3:object-lock-legal-hold: PutObject, CopyObject,
+//     CreateMultipartUpload (s3:x-amz-storage-class also PutObjectAcl).
+//   - s3:x-amz-copy-source ("bucket/key", decoded, without versionId):
+//     CopyObject, UploadPartCopy; s3:x-amz-metadata-directive: CopyObject.
+//   - s3:if-match, s3:if-none-match: PutObject, CompleteMultipartUpload
+//     (s3:if-match also DeleteObject).
+//   - s3:VersionId: object operations given a versionId that have a
+//     version form (GetObject, HeadObject, DeleteObject, Get/PutObjectAcl,
+//     Get/Put/DeleteObjectTagging, GetObjectAttributes, GetObjectTorrent).
+//
+// Not derived here: server facts (aws:*, s3:authType, s3:signatureversion,
+// s3:signatureAge, s3:x-amz-content-sha256, s3:TlsVersion — the server
+// sets them from what it verified), keys that need the body
+// (s3:locationconstraint, tags in a PutObjectTagging body, retention and
+// legal hold bodies, PostObject form fields), keys that need stored state
+// (s3:ExistingObjectTag/<key>, s3:BucketTag/<key>, s3:ResourceAccount)
+// and s3:object-lock-remaining-retention-days (it needs a clock). A header
+// or parameter named like a condition key ("s3:prefix", "aws:username")
+// never becomes one.
+//
+// # Not supported
+//
+// Access point, Object Lambda, S3 on Outposts and multi-region access point
+// requests and ARNs, directory buckets (CreateSession, ListDirectoryBuckets),
+// metadata tables, ABAC, annotations, RenameObject, UpdateObjectEncryption,
+// WriteGetObjectResponse, SigV2-only sub-resources, and STS (route POST /
+// with Action=... to the sts package before classifying). Legacy bucket
+// names (upper case, underscores) are refused with InvalidBucketName.
+//
 // The benchmark BenchmarkClassify_S3Request measures a GET object request.
 func ClassifyS3Request(r *http.Request, opts *ClassifyOptions) (*Operation, error) {
 	if r == nil || r.URL == nil {
@@ -168,7 +167,6 @@ func ClassifyS3Request(r *http.Request, opts *ClassifyOptions) (*Operation, erro
 
 	op := &Operation{Name: spec.name, Bucket: bucket, Key: key, partition: partition}
 	op.Checks = op.checks[:0]
-	op.Keys = op.keys[:0]
 	if q.has&qpVersionID != 0 && sc == scopeObject {
 		v, err := catUnescape(q.versionID)
 		if err != nil {
@@ -185,7 +183,7 @@ func ClassifyS3Request(r *http.Request, opts *ClassifyOptions) (*Operation, erro
 	return op, nil
 }
 
-// methodIndex returns the index of an S3 method in the dispatch tables, orcatOp
+// methodIndex returns the index of an S3 method in the dispatch tables, or
 // -1 for any other method (methods are case-sensitive).
 func catMethodIndex(m string) int {
 	switch m {
@@ -265,7 +263,7 @@ func catSplitTarget(r *http.Request, domains []string) (bucket, key string, err 
 	return bucket, key, nil
 }
 
-// hostBucket returns the bucket of a virtual-hosted-style request: thecatOp
+// hostBucket returns the bucket of a virtual-hosted-style request: the
 // labels of Host before the longest matching domain.
 func catHostBucket(r *http.Request, domains []string) (string, bool) {
 	if len(domains) == 0 {
@@ -361,7 +359,7 @@ const (
 	qpMaxKeys
 )
 
-// query is what the classifier needs from the raw query string. Values arecatOp
+// query is what the classifier needs from the raw query string. Values are
 // kept raw (still percent-encoded) and decoded only when used.
 type catQuery struct {
 	sub     catSub
@@ -532,7 +530,7 @@ func (q *catQuery) set(bit uint16, dst *string, name, value string) error {
 	return nil
 }
 
-// unescapeQuery decodes a query component ('+' is a space), withoutcatOp
+// unescapeQuery decodes a query component ('+' is a space), without
 // allocating when there is nothing to decode.
 func catUnescape(s string) (string, error) {
 	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
@@ -545,7 +543,7 @@ func catBadParam(name string) error {
 	return newRequestError("InvalidArgument", "the query parameter "+strconv.Quote(name)+" is not valid percent-encoding")
 }
 
-// Dispatch tables for the sub-resources whose operation depends only oncatOp
+// Dispatch tables for the sub-resources whose operation depends only on
 // the method. opInvalid means "no such operation".
 var bucketSubOps = [numSubs][numMethods]catOp{
 	subACL:               {mGET: opGetBucketAcl, mPUT: opPutBucketAcl},
@@ -571,8 +569,8 @@ var bucketSubOps = [numSubs][numMethods]catOp{
 	subWebsite:           {mGET: opGetBucketWebsite, mPUT: opPutBucketWebsite, mDELETE: opDeleteBucketWebsite},
 }
 
-// idFamilies are the bucket configurations addressed by an id: GET with ancatOp
-// id reads one (Get...), GET without lists them (List...), PUT and DELETEcatOp
+// idFamilies are the bucket configurations addressed by an id: GET with an
+// id reads one (Get...), GET without lists them (List...), PUT and DELETE
 // need the id.
 var idFamilies = [numSubs]struct{ get, list, put, del catOp }{
 	subAnalytics:          {opGetBucketAnalyticsConfiguration, opListBucketAnalyticsConfigurations, opPutBucketAnalyticsConfiguration, opDeleteBucketAnalyticsConfiguration},
@@ -725,7 +723,7 @@ func (c *catClassifier) dispatch(sc catScope, m int) (catOp, *UnknownOperationEr
 	}
 }
 
-// hasHeader reports whether the named header (canonical form) is present,catOp
+// hasHeader reports whether the named header (canonical form) is present,
 // directly or hoisted into the query.
 func (c *catClassifier) hasHeader(name string) bool {
 	if _, ok := c.r.Header[name]; ok {
@@ -739,9 +737,9 @@ func (c *catClassifier) hasHeader(name string) bool {
 	return false
 }
 
-// header returns the value of the named header (canonical form), from thecatOp
-// headers or hoisted into a presigned URL's query. A header given more thancatOp
-// once, or given both ways with different values, is an error: a policycatOp
+// header returns the value of the named header (canonical form), from the
+// headers or hoisted into a presigned URL's query. A header given more than
+// once, or given both ways with different values, is an error: a policy
 // must never see one value while the server uses another.
 func (c *catClassifier) header(name string) (string, bool, error) {
 	vs, ok := c.r.Header[name]
@@ -811,7 +809,7 @@ func (c *catClassifier) build(op *Operation, spec *catSpec) error {
 				return err
 			}
 			if ok {
-				op.addKey(h.key, v)
+				c.addKey(op, h.key, v)
 				if h.header != "X-Amz-Acl" || !strings.EqualFold(v, "private") || spec.keys&kObjectACL != 0 {
 					aclHeaders = true
 				}
@@ -845,7 +843,7 @@ func (c *catClassifier) build(op *Operation, spec *catSpec) error {
 			case "X-Amz-Object-Lock-Legal-Hold":
 				lockLegalHold = true
 			}
-			op.addKey(h.key, v)
+			c.addKey(op, h.key, v)
 		}
 	}
 	if spec.extras&xCopySource != 0 {
@@ -874,7 +872,7 @@ func (c *catClassifier) build(op *Operation, spec *catSpec) error {
 		}
 	}
 	if spec.keys&kVersion != 0 && versioned {
-		op.addKey("s3:VersionId", op.VersionID)
+		c.addKey(op, "s3:VersionId", op.VersionID)
 	}
 
 	// Checks that depend on the request.
@@ -938,18 +936,18 @@ func (c *catClassifier) build(op *Operation, spec *catSpec) error {
 	return nil
 }
 
-// addKey appends a single-valued condition key, using op's inline bufferscatOp
-// while they last.
-func (op *Operation) addKey(name, v string) {
-	var vals []string
-	if n := int(op.nvals); n < len(op.vals) {
-		op.vals[n] = v
-		vals = op.vals[n : n+1 : n+1]
-		op.nvals++
-	} else {
-		vals = []string{v}
+// addKey appends a single-valued condition key to op; the values of
+// several keys share one backing array.
+func (c *catClassifier) addKey(op *Operation, name, v string) {
+	if len(op.vals) == cap(op.vals) {
+		op.vals = make([]string, 0, 8)
 	}
-	op.Keys = append(op.Keys, ConditionKey{Name: name, Values: vals})
+	op.vals = append(op.vals, v)
+	n := len(op.vals)
+	if op.Keys == nil {
+		op.Keys = make([]ConditionKey, 0, 4)
+	}
+	op.Keys = append(op.Keys, ConditionKey{Name: name, Values: op.vals[n-1 : n : n]})
 }
 
 func (c *catClassifier) headerKey(op *Operation, header, key string) error {
@@ -958,7 +956,7 @@ func (c *catClassifier) headerKey(op *Operation, header, key string) error {
 		return err
 	}
 	if ok {
-		op.addKey(key, v)
+		c.addKey(op, key, v)
 	}
 	return nil
 }
@@ -969,13 +967,13 @@ func (c *catClassifier) listKeys(op *Operation) error {
 	if err != nil {
 		return catBadParam("prefix")
 	}
-	op.addKey("s3:prefix", prefix)
+	c.addKey(op, "s3:prefix", prefix)
 	if q.has&qpDelimiter != 0 {
 		d, err := catUnescape(q.delimiter)
 		if err != nil {
 			return catBadParam("delimiter")
 		}
-		op.addKey("s3:delimiter", d)
+		c.addKey(op, "s3:delimiter", d)
 	}
 	maxKeys := "1000"
 	if q.has&qpMaxKeys != 0 {
@@ -988,12 +986,12 @@ func (c *catClassifier) listKeys(op *Operation) error {
 		}
 		maxKeys = mk
 	}
-	op.addKey("s3:max-keys", maxKeys)
+	c.addKey(op, "s3:max-keys", maxKeys)
 	return nil
 }
 
-// copySource parses x-amz-copy-source ("[/]bucket/key[?versionId=id]",catOp
-// URL-encoded), adds the read check on the source and thecatOp
+// copySource parses x-amz-copy-source ("[/]bucket/key[?versionId=id]",
+// URL-encoded), adds the read check on the source and the
 // s3:x-amz-copy-source key.
 func (c *catClassifier) copySource(op *Operation, spec *catSpec) error {
 	v, _, err := c.header("X-Amz-Copy-Source")
@@ -1038,7 +1036,7 @@ func (c *catClassifier) copySource(op *Operation, spec *catSpec) error {
 	}
 	op.Checks = append(op.Checks, Check{Action: action, Resource: catObjectARN(op.partition, bucket, key)})
 	if spec.keys&kCopySource != 0 {
-		op.addKey("s3:x-amz-copy-source", bucket+"/"+key)
+		c.addKey(op, "s3:x-amz-copy-source", bucket+"/"+key)
 	}
 	return nil
 }
@@ -1050,8 +1048,8 @@ const (
 	maxTagValueBytes = 256
 )
 
-// addTagKeys adds s3:RequestObjectTag/<key> for each tag of ancatOp
-// x-amz-tagging header ("k1=v1&k2=v2", URL-encoded) andcatOp
+// addTagKeys adds s3:RequestObjectTag/<key> for each tag of an
+// x-amz-tagging header ("k1=v1&k2=v2", URL-encoded) and
 // s3:RequestObjectTagKeys with every key.
 func catAddTagKeys(op *Operation, header string) error {
 	if header == "" {

@@ -21,6 +21,10 @@ var (
 	ErrInvalidToken = errors.New("sts: the session token is invalid")
 	// ErrExpiredToken: the token opened but its session has expired.
 	ErrExpiredToken = errors.New("sts: the session token has expired")
+	// ErrUnknownKey wraps ErrInvalidToken: the token names a key id the
+	// ring does not hold. A node may reload its ring (another node may have
+	// rotated it) and try again.
+	ErrUnknownKey = fmt.Errorf("%w: sealed with a key this server does not hold (rotated out, or another deployment's)", ErrInvalidToken)
 )
 
 // KeySize is the size of a token key: AES-256.
@@ -177,7 +181,7 @@ func (r *KeyRing) Open(token string, now time.Time) (*Session, error) {
 	}
 	aead, ok := r.aeads[string(raw[2:2+idLen])]
 	if !ok {
-		return nil, fmt.Errorf("%w: sealed with a key this server does not hold (rotated out, or another deployment's)", ErrInvalidToken)
+		return nil, ErrUnknownKey
 	}
 	adLen := 2 + idLen
 	if len(raw) < adLen+aead.NonceSize()+aead.Overhead() {

@@ -1,0 +1,403 @@
+package s3auth
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/s3auth/s3auth/iam"
+	"github.com/s3auth/s3auth/sigv4"
+)
+
+// Decision is the outcome of [Auth.Authorize], with its reasons.
+type Decision struct {
+	// Allowed is true only when every check of the operation is allowed.
+	Allowed bool
+	// Result is the iam decision of the check that decided: the first
+	// check that was denied, or the last check when all were allowed.
+	Result iam.Decision
+	// Operation is the S3 operation the request was classified as; nil
+	// when classification failed (then Err says why).
+	Operation *iam.Operation
+	// Check is the action and resource that decided.
+	Check iam.Check
+	// Reason is a one-line explanation, safe to show the caller.
+	Reason string
+	// Trace explains the decision statement by statement; set by
+	// AuthorizeTrace only.
+	Trace *iam.Trace
+	// Err is set when the request could not be classified (an unknown
+	// operation, an invalid bucket name): it carries the S3 error code.
+	Err error
+}
+
+// S3Error returns the error to send the client: nil when allowed,
+// AccessDenied for a denial, the classification error's own code otherwise.
+func (d *Decision) S3Error() *sigv4.Error {
+	if d.Allowed {
+		return nil
+	}
+	if d.Err != nil {
+		var coded interface {
+			S3Code() string
+			HTTPStatus() int
+		}
+		if errors.As(d.Err, &coded) {
+			return &sigv4.Error{Code: coded.S3Code(), Message: d.Err.Error(), StatusCode: coded.HTTPStatus()}
+		}
+		return sigv4Error(sigv4.ErrCodeInvalidRequest, d.Err.Error())
+	}
+	return sigv4Error(sigv4.ErrCodeAccessDenied, "Access Denied. "+d.Reason)
+}
+
+// DecisionRecord is what the decision hook and the log receive for each
+// decision. It holds no secret.
+type DecisionRecord struct {
+	Time      time.Time
+	RequestID string
+	Kind      string // principal kind
+	AccessKey string
+	User      string
+	Operation string
+	Action    string
+	Resource  string
+	Decision  string // "allowed", "explicitDeny", "implicitDeny"
+	Reason    string
+	AuthType  string
+	SourceIP  string
+}
+
+type requestIDKey struct{}
+
+// ContextWithRequestID attaches a request id to ctx for decision records.
+func ContextWithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestIDFromContext returns the id set by ContextWithRequestID.
+func RequestIDFromContext(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// Authorize decides whether p may perform the S3 request r: it classifies r
+// into an operation (iam.ClassifyS3Request) and evaluates every check of it
+// against p's policies, the service-account and session policies, and the
+// bucket policy. Any error denies. Operations that name objects in the body
+// (DeleteObjects, POST uploads) need [Auth.AuthorizeChecks] per key too.
+func (a *Auth) Authorize(ctx context.Context, p *Principal, r *http.Request) *Decision {
+	return a.authorize(ctx, p, r, false)
+}
+
+// AuthorizeTrace is Authorize with a statement-by-statement trace in
+// Decision.Trace, for "why was I denied?".
+func (a *Auth) AuthorizeTrace(ctx context.Context, p *Principal, r *http.Request) *Decision {
+	return a.authorize(ctx, p, r, true)
+}
+
+func (a *Auth) authorize(ctx context.Context, p *Principal, r *http.Request, trace bool) *Decision {
+	op, err := iam.ClassifyS3Request(r, &a.classify)
+	if err != nil {
+		d := &Decision{Err: err, Reason: err.Error()}
+		a.record(ctx, p, r, d)
+		return d
+	}
+	ic := contextPool.Get().(*iam.Context)
+	defer func() { ic.Reset(); contextPool.Put(ic) }()
+	a.fillContext(ic, p, r)
+	for _, k := range op.Keys {
+		ic.Set(k.Name, k.Values...)
+	}
+	d := a.decide(ctx, p, op.Bucket, op.Checks, ic, trace)
+	d.Operation = op
+	if len(op.Checks) == 0 && d.Allowed && len(op.PerKey) == 0 {
+		d.Allowed, d.Reason = false, "the operation has no authorization checks"
+	}
+	a.record(ctx, p, r, d)
+	return d
+}
+
+// AuthorizeChecks decides explicit checks for p in the context of r (for
+// the keys of a DeleteObjects body or a POST upload's key field: see
+// iam.Operation.KeyChecks). bucket selects the bucket policy.
+func (a *Auth) AuthorizeChecks(ctx context.Context, p *Principal, r *http.Request, bucket string, checks []iam.Check) *Decision {
+	ic := contextPool.Get().(*iam.Context)
+	defer func() { ic.Reset(); contextPool.Put(ic) }()
+	a.fillContext(ic, p, r)
+	d := a.decide(ctx, p, bucket, checks, ic, false)
+	a.record(ctx, p, r, d)
+	return d
+}
+
+var contextPool = sync.Pool{New: func() any { return new(iam.Context) }}
+
+// fillContext sets the server facts of the request context.
+func (a *Auth) fillContext(ic *iam.Context, p *Principal, r *http.Request) {
+	now := a.opts.Clock.Now()
+	ic.CurrentTime = now
+	ic.SecureTransport = r.TLS != nil
+	ic.SourceIP = iam.SourceIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), a.opts.TrustedProxies)
+	ic.UserAgent = r.UserAgent()
+	ic.Referer = r.Referer()
+	ic.PrincipalAccount = a.opts.Account
+	switch p.Kind {
+	case PrincipalAnonymous:
+		ic.PrincipalType = "Anonymous"
+		ic.UserID = "anonymous"
+		ic.PrincipalAccount = "anonymous"
+	case PrincipalRoot:
+		ic.PrincipalType = "Account"
+		ic.UserID = a.opts.Account
+	case PrincipalUser, PrincipalServiceAccount:
+		ic.PrincipalType = "User"
+		ic.Username = p.User
+		ic.UserID = p.User
+		ic.PrincipalARN = p.ARN()
+	case PrincipalSession, PrincipalLDAPSession:
+		ic.PrincipalType = "AssumedRole"
+		ic.Username = p.User
+		ic.UserID = p.User + ":" + p.SessionName
+		ic.PrincipalARN = p.ARN()
+		ic.TokenIssueTime = p.TokenIssued
+	}
+	if res := p.Auth; res != nil && res.Type != sigv4.AuthAnonymous {
+		switch res.Type {
+		case sigv4.AuthHeader:
+			ic.AuthType = "REST-HEADER"
+		case sigv4.AuthPresigned:
+			ic.AuthType = "REST-QUERY-STRING"
+		case sigv4.AuthPostForm:
+			ic.AuthType = "POST"
+		}
+		ic.SignatureVersion = "AWS4-HMAC-SHA256"
+		ic.ContentSHA256 = res.ContentSHA256
+		ic.SignatureAge = now.Sub(res.SignedAt).Milliseconds()
+	}
+}
+
+// decide evaluates checks in order; the first that is not allowed decides.
+func (a *Auth) decide(ctx context.Context, p *Principal, bucket string, checks []iam.Check, ic *iam.Context, trace bool) *Decision {
+	d := &Decision{}
+	if p.Kind == PrincipalRoot {
+		d.Allowed, d.Result, d.Reason = true, iam.Allowed, "root is allowed everything"
+		if len(checks) > 0 {
+			d.Check = checks[len(checks)-1]
+		}
+		return d
+	}
+	var set iam.PolicySet
+	var idBuf [4]iam.NamedPolicy
+	if err := a.policySet(ctx, p, bucket, &set, idBuf[:0]); err != nil {
+		d.Reason = err.Error()
+		return d
+	}
+	if p.Kind != PrincipalAnonymous && len(set.Identity) == 0 {
+		d.Reason = "no policy is attached to " + describe(p) + "; attach one (s3admin policy attach)"
+		if len(checks) > 0 {
+			d.Check = checks[0]
+		}
+		return d
+	}
+	if len(checks) == 0 {
+		d.Reason = "nothing to authorize"
+		return d
+	}
+	req := iam.Request{Context: ic}
+	for _, c := range checks {
+		req.Action, req.Resource = c.Action, c.Resource
+		d.Check = c
+		if trace {
+			d.Result, d.Trace = iam.Explain(&req, &set)
+		} else {
+			d.Result = iam.Evaluate(&req, &set)
+		}
+		if d.Result != iam.Allowed {
+			if d.Result == iam.ExplicitDeny {
+				d.Reason = c.Action + " on " + c.Resource + " is explicitly denied"
+			} else {
+				d.Reason = "no policy allows " + c.Action + " on " + c.Resource
+			}
+			return d
+		}
+	}
+	d.Allowed = true
+	d.Reason = "allowed"
+	return d
+}
+
+func describe(p *Principal) string {
+	switch p.Kind {
+	case PrincipalServiceAccount:
+		return "the parent user " + p.User + " of this service account"
+	case PrincipalSession:
+		return "the user " + p.User + " of this session"
+	case PrincipalLDAPSession:
+		return "the LDAP user " + p.DN + " or its groups"
+	}
+	return "the user " + p.User
+}
+
+// policySet compiles (from cache) every policy that bears on p.
+func (a *Auth) policySet(ctx context.Context, p *Principal, bucket string, set *iam.PolicySet, buf []iam.NamedPolicy) error {
+	for _, name := range p.Policies {
+		pol, err := a.policies.named(a.dir, name)
+		if err != nil {
+			return err
+		}
+		if pol != nil {
+			buf = append(buf, iam.NamedPolicy{Name: name, Policy: pol})
+		}
+	}
+	set.Identity = buf
+	if p.ServiceAccountPolicy != nil {
+		pol, err := a.policies.inline("sa:"+p.AccessKey, p.ServiceAccountPolicy)
+		if err != nil {
+			return err
+		}
+		set.ServiceAccount = pol
+	}
+	if p.SessionPolicy != nil {
+		pol, err := a.policies.inline("ss:"+p.AccessKey, p.SessionPolicy)
+		if err != nil {
+			return err
+		}
+		set.Session = pol
+	}
+	if bucket != "" && a.opts.BucketPolicy != nil {
+		bp, err := a.opts.BucketPolicy(ctx, bucket)
+		if err != nil {
+			return errors.New("the bucket policy could not be read: " + err.Error())
+		}
+		set.Resource = bp
+	}
+	set.ResourcePrincipal = p.ARN()
+	return nil
+}
+
+// policyCache keeps compiled policies. A named policy is recompiled when its
+// stored document changes; inline policies (service accounts, sessions) are
+// keyed by their owner's access key and document.
+type policyCache struct {
+	mu sync.RWMutex
+	m  map[string]*compiled
+}
+
+type compiled struct {
+	doc []byte
+	pol *iam.Policy
+	err error
+}
+
+func (c *policyCache) get(key string, doc []byte) (*compiled, bool) {
+	c.mu.RLock()
+	e := c.m[key]
+	c.mu.RUnlock()
+	if e != nil && bytes.Equal(e.doc, doc) {
+		return e, true
+	}
+	return nil, false
+}
+
+func (c *policyCache) put(key string, doc []byte, pol *iam.Policy, err error) {
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = make(map[string]*compiled)
+	}
+	if len(c.m) > 100_000 {
+		clear(c.m) // inline policies of many sessions: start over
+	}
+	c.m[key] = &compiled{doc: bytes.Clone(doc), pol: pol, err: err}
+	c.mu.Unlock()
+}
+
+// named returns the compiled policy of a name; a name that no longer exists
+// contributes nothing (nil), a document that no longer validates is an
+// error (fail closed).
+func (c *policyCache) named(d *Directory, name string) (*iam.Policy, error) {
+	if IsBuiltinPolicy(name) {
+		pol, _, ok := iam.Canned(name)
+		if !ok {
+			return nil, errors.New("built-in policy " + name + " is unknown to the iam package")
+		}
+		return pol, nil
+	}
+	d.mu.RLock()
+	pe := d.cache.policies[name]
+	var doc []byte
+	if pe != nil {
+		doc = pe.doc
+	}
+	d.mu.RUnlock()
+	if pe == nil {
+		return nil, nil
+	}
+	e, ok := c.get("p:"+name, doc)
+	if !ok {
+		pol, err := iam.Parse(doc)
+		if err != nil {
+			err = errors.New("policy " + name + " no longer validates: " + strings.TrimPrefix(err.Error(), "iam: "))
+		}
+		c.put("p:"+name, doc, pol, err)
+		return pol, err
+	}
+	return e.pol, e.err
+}
+
+func (c *policyCache) inline(key string, doc []byte) (*iam.Policy, error) {
+	if e, ok := c.get(key, doc); ok {
+		return e.pol, e.err
+	}
+	pol, err := iam.Parse(doc)
+	if err != nil {
+		err = errors.New("the " + key[:2] + " policy does not validate: " + err.Error())
+	}
+	c.put(key, doc, pol, err)
+	return pol, err
+}
+
+// record sends a decision to the hook and the log.
+func (a *Auth) record(ctx context.Context, p *Principal, r *http.Request, d *Decision) {
+	if a.opts.DecisionHook == nil && !a.log.Enabled(ctx, levelFor(d)) {
+		return
+	}
+	rec := DecisionRecord{
+		Time:      a.opts.Clock.Now(),
+		RequestID: RequestIDFromContext(ctx),
+		Kind:      p.Kind.String(),
+		AccessKey: p.AccessKey,
+		User:      p.User,
+		Action:    d.Check.Action,
+		Resource:  d.Check.Resource,
+		Decision:  d.Result.String(),
+		Reason:    d.Reason,
+		SourceIP:  iam.SourceIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), a.opts.TrustedProxies).String(),
+	}
+	if d.Allowed {
+		rec.Decision = "allowed"
+	}
+	if d.Operation != nil {
+		rec.Operation = d.Operation.Name
+	}
+	if p.Auth != nil {
+		rec.AuthType = p.Auth.Type.String()
+	}
+	if a.opts.DecisionHook != nil {
+		a.opts.DecisionHook(ctx, rec)
+	}
+	a.log.Log(ctx, levelFor(d), "s3auth: decision",
+		"requestId", rec.RequestID, "principal", rec.Kind, "accessKey", rec.AccessKey, "user", rec.User,
+		"operation", rec.Operation, "action", rec.Action, "resource", rec.Resource,
+		"decision", rec.Decision, "reason", rec.Reason, "auth", rec.AuthType, "sourceIp", rec.SourceIP)
+}
+
+func levelFor(d *Decision) slog.Level {
+	if d.Allowed {
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
+}

@@ -322,7 +322,7 @@ func (s *Server) deleteObjects(rq *request) error {
 			continue
 		}
 		if !d.Quiet {
-			res.Deleted = append(res.Deleted, s3api.DeletedObject{Key: o.Key, VersionID: o.VersionID})
+			res.Deleted = append(res.Deleted, s3api.DeletedObject(o))
 		}
 	}
 	return s3api.WriteXML(rq.w, 0, res)
@@ -330,11 +330,10 @@ func (s *Server) deleteObjects(rq *request) error {
 
 func (s *Server) listUploads(rq *request) error {
 	q := rq.q
-	enc, et, err := parseEncoding(q)
+	enc, _, err := parseEncoding(q)
 	if err != nil {
 		return err
 	}
-	_ = et
 	maxUploads, err := parseMax(q, "max-uploads", 1000)
 	if err != nil {
 		return err

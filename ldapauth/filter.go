@@ -40,9 +40,21 @@ func checkTemplate(field, tmpl string, allowDN bool) error {
 		return fmt.Errorf("ldapauth: %s is empty; set it, e.g. (&(objectClass=posixAccount)(uid=%%s))", field)
 	}
 	placeholders := 0
+	inValue := false // between the '=' of an item and its ')'
 	for i := 0; i < len(tmpl); i++ {
-		if tmpl[i] != '%' {
+		switch tmpl[i] {
+		case '=':
+			inValue = true
 			continue
+		case '(', ')':
+			inValue = false
+			continue
+		case '%':
+		default:
+			continue
+		}
+		if i+1 < len(tmpl) && (tmpl[i+1] == 's' || tmpl[i+1] == 'd') && !inValue {
+			return fmt.Errorf("ldapauth: %s %q has %%%c outside an assertion value; placeholders go after the '=', e.g. (uid=%%s)", field, tmpl, tmpl[i+1])
 		}
 		if i+1 == len(tmpl) {
 			return fmt.Errorf("ldapauth: %s %q ends with a lone %%; write %%%% for a literal percent sign", field, tmpl)

@@ -69,6 +69,26 @@ func FuzzCheckTemplate(f *testing.F) {
 	})
 }
 
+func TestCheckTemplateAccepts(t *testing.T) {
+	t.Parallel()
+	for _, tmpl := range []string{
+		"(&(objectClass=posixAccount)(uid=%s))",
+		"(&(objectClass=groupOfNames)(member=%d))",
+		"(&(objectClass=posixGroup)(memberUid=%s))",
+		"(&(objectCategory=person)(objectClass=user)(sAMAccountName=%s)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))",
+		"(&(objectClass=group)(member:1.2.840.113556.1.4.1941:=%d))",
+		"(|(uid=%s)(mail=%s@example.org))",
+		"(cn=*%s*)",
+	} {
+		t.Run(tmpl, func(t *testing.T) {
+			t.Parallel()
+			if err := checkTemplate("GroupFilter", tmpl, true); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
 func TestAddrKey(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ in, want string }{

@@ -591,6 +591,7 @@ func TestNewRejects(t *testing.T) {
 		{"malformed user filter", func(c *ldapauth.Config) { c.UserFilter = "(uid=%s" }, "not a valid LDAP filter"},
 		{"group filter without placeholder", func(c *ldapauth.Config) { c.GroupFilter = "(cn=x)" }, "has no placeholder"},
 		{"malformed group filter", func(c *ldapauth.Config) { c.GroupFilter = "member=%d" }, "not a valid LDAP filter"},
+		{"placeholder as attribute", func(c *ldapauth.Config) { c.GroupFilter = "(!(x%d))" }, "outside an assertion value"},
 		{"negative timeout", func(c *ldapauth.Config) { c.DialTimeout = -time.Second }, "DialTimeout is negative"},
 		{"bad attribute", func(c *ldapauth.Config) { c.UIDAttribute = "uid(" }, "not valid"},
 	}

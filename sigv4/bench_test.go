@@ -27,6 +27,7 @@ func BenchmarkVerify_HeaderGET(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		if _, err := v.Verify(r); err != nil {
 			b.Fatal(err)
@@ -41,6 +42,7 @@ func BenchmarkVerify_Presigned(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		if _, err := v.Verify(r); err != nil {
 			b.Fatal(err)
@@ -56,6 +58,7 @@ func BenchmarkBaseline_SDKSign(b *testing.B) {
 	creds := aws.Credentials{AccessKeyID: testAK, SecretAccessKey: testSecret}
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		if err := s.SignHTTP(ctx, creds, r, emptyHash, "s3", "us-east-1", testTime); err != nil {
 			b.Fatal(err)
@@ -64,3 +67,13 @@ func BenchmarkBaseline_SDKSign(b *testing.B) {
 }
 
 const emptyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+// reportCPU reports process CPU time per operation as "cpu-ns/op".
+func reportCPU(b *testing.B) func() {
+	start := processCPU()
+	return func() {
+		if d := processCPU() - start; d > 0 && b.N > 0 {
+			b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "cpu-ns/op")
+		}
+	}
+}

@@ -124,31 +124,7 @@ func appendDecodedEncoded(b []byte, s string) ([]byte, bool) {
 	return b, true
 }
 
-// appendQueryUnescape appends the percent-decoding of s ('+' is a space).
-func appendQueryUnescape(b []byte, s string) ([]byte, bool) {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case '%':
-			if i+2 >= len(s) {
-				return b, false
-			}
-			hi, ok1 := unhex(s[i+1])
-			lo, ok2 := unhex(s[i+2])
-			if !ok1 || !ok2 {
-				return b, false
-			}
-			c = hi<<4 | lo
-			i += 2
-		case '+':
-			c = ' '
-		}
-		b = append(b, c)
-	}
-	return b, true
-}
-
-// queryUnescape is appendQueryUnescape into a new string; it returns s
+// queryUnescape percent-decodes s ('+' is a space) into a new string; it returns s
 // itself when nothing needs decoding.
 func queryUnescape(s string) (string, bool) {
 	needs := false
@@ -161,8 +137,28 @@ func queryUnescape(s string) (string, bool) {
 	if !needs {
 		return s, true
 	}
-	b, ok := appendQueryUnescape(make([]byte, 0, len(s)), s)
-	return string(b), ok
+	var sb strings.Builder
+	sb.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '%':
+			if i+2 >= len(s) {
+				return "", false
+			}
+			hi, ok1 := unhex(s[i+1])
+			lo, ok2 := unhex(s[i+2])
+			if !ok1 || !ok2 {
+				return "", false
+			}
+			c = hi<<4 | lo
+			i += 2
+		case '+':
+			c = ' '
+		}
+		sb.WriteByte(c)
+	}
+	return sb.String(), true
 }
 
 // qpair locates one encoded query parameter inside a scratch buffer.

@@ -53,6 +53,7 @@ func (c clockAt) Now() time.Time { return time.Time(c) }
 type staticLookup struct {
 	secrets map[string]string
 	tokens  map[string]string
+	values  map[string]any // Credentials.Value per key; nil is fine
 }
 
 func (l staticLookup) LookupCredentials(_ context.Context, ak, token string) (sigv4.Credentials, error) {
@@ -63,7 +64,7 @@ func (l staticLookup) LookupCredentials(_ context.Context, ak, token string) (si
 	if want, ok := l.tokens[ak]; ok && token != want {
 		return sigv4.Credentials{}, &sigv4.Error{Code: sigv4.ErrCodeInvalidToken, Message: "The provided token is malformed or otherwise invalid.", StatusCode: 400}
 	}
-	return sigv4.Credentials{SecretKey: s, Value: ak}, nil
+	return sigv4.Credentials{SecretKey: s, Value: l.values[ak]}, nil
 }
 
 func s3Code(err error) string {

@@ -23,7 +23,7 @@ const (
 )
 
 func testVerifier(opts ...func(*sigv4.Options)) *sigv4.Verifier {
-	l := staticLookup{secrets: map[string]string{testAK: testSecret}}
+	l := staticLookup{secrets: map[string]string{testAK: testSecret}, values: map[string]any{testAK: testAK}}
 	return sigv4.NewVerifier(l, append([]func(*sigv4.Options){sigv4.WithClock(clockAt(testTime))}, opts...)...)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/s3auth/s3auth/store"
 )
@@ -83,7 +84,7 @@ func (d *Directory) DeletePolicy(ctx context.Context, name string) error {
 // a Policy with Builtin set and no document.
 func (d *Directory) GetPolicy(name string) (Policy, error) {
 	if IsBuiltinPolicy(name) {
-		return Policy{Name: name, Builtin: true}, nil
+		return Policy{Name: strings.ToLower(name), Builtin: true}, nil
 	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
@@ -151,6 +152,9 @@ func (d *Directory) changeAttachment(ctx context.Context, name string, target Ta
 		return err
 	}
 	builtin := IsBuiltinPolicy(name)
+	if builtin {
+		name = strings.ToLower(name) // one spelling in records: "ReadOnly" is "readonly"
+	}
 	verb := "detach"
 	if attach {
 		verb = "attach"

@@ -843,3 +843,75 @@ func ExampleDirectory() {
 	// true user true [readonly]
 	// true
 }
+
+func TestBuiltinNamesAreCanonical(t *testing.T) {
+	t.Parallel()
+	d := newDir(t, memstore.New())
+	mustUser(t, d, "alice")
+	if err := d.AttachPolicy(context.Background(), "ReadOnly", s3auth.Target{User: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := d.LookupCredential("alice"); strings.Join(c.Policies, ",") != "readonly" {
+		t.Fatalf("policies %v, want the canonical built-in name", c.Policies)
+	}
+}
+
+func FuzzAddUser(f *testing.F) {
+	f.Add("alice", "alice-secret")
+	f.Add("ab", "password1")
+	f.Add("a/b", "password1")
+	f.Add("usér", "password1")
+	f.Add("alice", "pass word1")
+	f.Add("alice", "password\x01")
+	f.Add(strings.Repeat("a", 129), "password1")
+	f.Fuzz(func(t *testing.T, ak, sk string) {
+		st := memstore.New()
+		d, err := s3auth.NewDirectory(context.Background(), st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		_, err = d.AddUser(context.Background(), ak, sk)
+		if err != nil {
+			var e *s3auth.Error
+			if !errors.As(err, &e) || (e.Code != s3auth.CodeInvalidName && e.Code != s3auth.CodeInvalidSecret) {
+				t.Fatalf("AddUser(%q): unexpected error %v", ak, err)
+			}
+			if sk != "" && len(sk) > 3 && strings.Contains(err.Error(), sk) {
+				t.Fatalf("error reveals the secret: %v", err)
+			}
+			if entries, _, _ := st.List(context.Background(), ""); len(entries) != 0 {
+				t.Fatalf("rejected AddUser(%q) wrote %d keys", ak, len(entries))
+			}
+			return
+		}
+		c, ok := d.LookupCredential(ak)
+		if !ok || c.SecretKey != sk {
+			t.Fatalf("accepted AddUser(%q) not found with its secret", ak)
+		}
+		if strings.ContainsAny(ak, "/ \x00") {
+			t.Fatalf("accepted access key %q with a forbidden character", ak)
+		}
+	})
+}
+
+func FuzzNormalizeDN(f *testing.F) {
+	for _, dn := range []string{"CN=Admins, OU=Groups,DC=example,DC=org", "uid=bob,ou=people,dc=example,dc=org", "not a dn", "", "cn=a+sn=b,dc=x", `cn=a\,b,dc=x`} {
+		f.Add(dn)
+	}
+	f.Fuzz(func(t *testing.T, dn string) {
+		n, err := s3auth.NormalizeDN(dn)
+		if err != nil {
+			if !errors.Is(err, s3auth.ErrInvalidName) {
+				t.Fatalf("NormalizeDN(%q): unexpected error %v", dn, err)
+			}
+			return
+		}
+		if strings.ToLower(n) != n {
+			t.Fatalf("NormalizeDN(%q) = %q is not lower case", dn, n)
+		}
+		if err := store.ValidateKey("attach/ldap/" + n); err != nil {
+			t.Fatalf("NormalizeDN(%q) = %q is not a valid store key: %v", dn, n, err)
+		}
+	})
+}

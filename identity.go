@@ -242,7 +242,7 @@ func ValidatePolicyName(name string) error {
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
-		if !(accessKeyChar(c) || c == ',') || c == '/' {
+		if !accessKeyChar(c) && c != ',' {
 			return errorf(CodeInvalidName, "policy name %q has %q at position %d; use only A-Z a-z 0-9 + = , . @ _ -", clip(name), c, i)
 		}
 	}

@@ -1,0 +1,158 @@
+package iam
+
+import (
+	"net/netip"
+	"testing"
+	"unicode/utf8"
+)
+
+// refMatch is the reference wildcard matcher: plain recursion over runes,
+// '*' any run, '?' one rune, everything else literal.
+func refMatch(pat, s []rune) bool {
+	if len(pat) == 0 {
+		return len(s) == 0
+	}
+	switch pat[0] {
+	case '*':
+		for i := 0; i <= len(s); i++ {
+			if refMatch(pat[1:], s[i:]) {
+				return true
+			}
+		}
+		return false
+	case '?':
+		return len(s) > 0 && refMatch(pat[1:], s[1:])
+	default:
+		return len(s) > 0 && pat[0] == s[0] && refMatch(pat[1:], s[1:])
+	}
+}
+
+var wildcardCases = []struct {
+	pat, s string
+	want   bool
+}{
+	{"", "", true},
+	{"", "a", false},
+	{"*", "", true},
+	{"*", "anything/at:all", true},
+	{"a*", "abc", true},
+	{"a*", "ba", false},
+	{"*c", "abc", true},
+	{"a*c", "ac", true},
+	{"a*c", "abcbc", true},
+	{"a*c", "abcb", false},
+	{"a?c", "abc", true},
+	{"a?c", "ac", false},
+	{"a?c", "aéc", true},
+	{"**a", "a", true},
+	{"*/test/*", "1/2/test/3/o.jpg", true},
+	{"*/test/*", "test/o.jpg", false},
+	{"*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false},
+	{"?*?", "ab", true},
+	{"?*?", "a", false},
+}
+
+func TestGlobMatch(t *testing.T) {
+	t.Parallel()
+	for _, tc := range wildcardCases {
+		p, err := compileTemplate(tc.pat, false, true, false)
+		if err != "" {
+			t.Fatal(err)
+		}
+		got, _ := p.match(tc.s, false, nil)
+		if got != tc.want {
+			t.Errorf("match(%q, %q) = %v, want %v", tc.pat, tc.s, got, tc.want)
+		}
+		if ref := refMatch([]rune(tc.pat), []rune(tc.s)); ref != tc.want {
+			t.Errorf("reference(%q, %q) = %v, want %v", tc.pat, tc.s, ref, tc.want)
+		}
+	}
+}
+
+// FuzzWildcard compares the compiled matcher with the reference.
+func FuzzWildcard(f *testing.F) {
+	for _, tc := range wildcardCases {
+		f.Add(tc.pat, tc.s)
+	}
+	f.Fuzz(func(t *testing.T, pat, s string) {
+		if !utf8.ValidString(pat) || !utf8.ValidString(s) || len(pat) > 64 || len(s) > 256 {
+			return
+		}
+		p, err := compileTemplate(pat, false, true, false)
+		if err != "" {
+			t.Fatal(err)
+		}
+		got, _ := p.match(s, false, nil)
+		if want := refMatch([]rune(pat), []rune(s)); got != want {
+			t.Fatalf("match(%q, %q) = %v, reference says %v", pat, s, got, want)
+		}
+	})
+}
+
+const typicalDoc = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:ListBucket"],"Resource":["arn:aws:s3:::examplebucket"],"Condition":{"StringLike":{"s3:prefix":["home/alice/*"]}}},{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject"],"Resource":["arn:aws:s3:::examplebucket/home/alice/*"]},{"Effect":"Deny","Action":["s3:*"],"Resource":["arn:aws:s3:::examplebucket/home/alice/secret/*"]},{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::public/*"],"Condition":{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","192.168.0.0/16"]}}}]}`
+
+// Evaluation must not allocate, including with variables and conditions.
+func TestEvaluateDoesNotAllocate(t *testing.T) {
+	p, err := Parse([]byte(typicalDoc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::b","Condition":{"StringLike":{"s3:prefix":["home/${aws:username}/*"]},"Bool":{"aws:SecureTransport":"true"},"DateLessThan":{"aws:CurrentTime":"2030-01-01"}}},{"Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::b/${aws:username}/*"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := &Context{Username: "alice", SourceIP: netip.MustParseAddr("10.1.2.3"), SecureTransport: true}
+	ctx.CurrentTime = ctx.CurrentTime.AddDate(2026, 0, 0)
+	ctx.Set("s3:prefix", "home/alice/x")
+	set := &PolicySet{Identity: []NamedPolicy{{Name: "typical", Policy: p}, {Name: "vars", Policy: v}}}
+	reqs := []*Request{
+		{Action: "s3:GetObject", Resource: "arn:aws:s3:::examplebucket/home/alice/notes/2026.txt", Context: ctx},
+		{Action: "s3:ListBucket", Resource: "arn:aws:s3:::b", Context: ctx},
+		{Action: "s3:GetObjectTagging", Resource: "arn:aws:s3:::b/alice/k", Context: ctx},
+	}
+	for _, req := range reqs {
+		if d := Evaluate(req, set); d != Allowed {
+			t.Fatalf("%s: %v", req.Action, d)
+		}
+		if n := testing.AllocsPerRun(100, func() { Evaluate(req, set) }); n != 0 {
+			t.Errorf("%s allocates %v times per evaluation", req.Action, n)
+		}
+	}
+}
+
+func TestBucketKey(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[string]string{
+		"arn:aws:s3:::b":       "arn:aws:s3:::b",
+		"arn:aws:s3:::b/k/x":   "arn:aws:s3:::b",
+		"arn:aws:s3:::b:c/k":   "arn:aws:s3:::b:c",
+		"arn:aws:s3:::/k":      "arn:aws:s3:::",
+		"*":                    "",
+		"arn:aws:iam::1:user/": "arn:aws:iam::1:user",
+	} {
+		got, _ := bucketKey(s)
+		if got != want {
+			t.Errorf("bucketKey(%q) = %q, want %q", s, got, want)
+		}
+	}
+	for pat, want := range map[string]string{
+		"arn:aws:s3:::b/*":                 "arn:aws:s3:::b",
+		"arn:aws:s3:::b":                   "arn:aws:s3:::b",
+		"arn:aws:s3:::b/${aws:username}/*": "arn:aws:s3:::b",
+		"arn:aws:s3:::b*":                  "",
+		"arn:aws:s3:::*":                   "",
+		"arn:*:s3:::b/*":                   "",
+		"arn:aws:s3:::${aws:username}/*":   "",
+		"arn:aws:s3:::b?/k":                "",
+		"*":                                "",
+	} {
+		ap, err := compileARN(pat, true)
+		if err != "" {
+			t.Fatal(err)
+		}
+		got, _ := ap.patternBucket()
+		if got != want {
+			t.Errorf("patternBucket(%q) = %q, want %q", pat, got, want)
+		}
+	}
+}

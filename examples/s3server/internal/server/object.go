@@ -321,7 +321,13 @@ func (s *Server) getObject(rq *request) error {
 	if r.Method == http.MethodHead {
 		return nil
 	}
-	if _, err := io.Copy(rq.w, io.NewSectionReader(obj.File, start, n)); err != nil {
+	buf, _ := s.bufs.Get().(*[]byte)
+	if buf == nil {
+		b := make([]byte, 64<<10)
+		buf = &b
+	}
+	defer s.bufs.Put(buf)
+	if _, err := io.CopyBuffer(rq.w, io.NewSectionReader(obj.File, start, n), *buf); err != nil {
 		s.log.Info("server: GetObject body not fully sent", "request_id", rq.id, "err", err)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/s3auth/s3auth/internal/fsobj"
@@ -53,6 +54,7 @@ type Server struct {
 	auth Auth
 	opts Options
 	log  *slog.Logger
+	bufs sync.Pool // *[]byte buffers for sending object bodies
 }
 
 // New returns a Server storing objects in be and asking auth about every

@@ -1,0 +1,173 @@
+package sigv4
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+)
+
+func TestDeriveSigningKey(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, secret, date, region, service, want string
+	}{
+		{"suite iam", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830", "us-east-1", "iam", "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9"},
+		{"s3 docs", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "20130524", "us-east-1", "s3", "dbb893acc010964918f1fd433add87c70e8b0db6be30c1fbeafefa5ec6ba8378"},
+		{"s3 post example", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "20151229", "us-east-1", "s3", "cbcef1ebeaefc82cce6530b9f0a9ae598846065f5c5bae0674bd5ebc4ba52d28"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := hex.EncodeToString(deriveSigningKey(tt.secret, tt.date, tt.region, tt.service)); got != tt.want {
+				t.Fatalf("got %s, want %s", got, tt.want)
+			}
+			v := NewVerifier(nil)
+			k1 := v.signingKey(tt.secret, tt.date, tt.region, tt.service)
+			k2 := v.signingKey(tt.secret, tt.date, tt.region, tt.service)
+			if hex.EncodeToString(k1) != tt.want || &k1[0] != &k2[0] {
+				t.Fatalf("cache did not return the cached key")
+			}
+		})
+	}
+}
+
+func TestKeyCacheBoundedAndConcurrent(t *testing.T) {
+	t.Parallel()
+	c := newKeyCache(8)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 100 {
+				secret := fmt.Sprintf("secret-%d-%d", g, i)
+				if got, want := c.get(secret, "20240102", "us-east-1", "s3"), deriveSigningKey(secret, "20240102", "us-east-1", "s3"); string(got) != string(want) {
+					t.Errorf("wrong key for %s", secret)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := len(c.keys); n > 8 {
+		t.Fatalf("cache holds %d keys, bound is 8", n)
+	}
+	// Secrets that differ only in where a field boundary lies do not collide.
+	if cacheID("ab", "c", "r", "s") == cacheID("a", "bc", "r", "s") {
+		t.Fatal("cache id is ambiguous")
+	}
+}
+
+func TestCanonicalURI(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, in, want string }{
+		{"empty", "", "/"},
+		{"root", "/", "/"},
+		{"no normalization", "/a//b/../c/./d", "/a//b/../c/./d"},
+		{"dollar", "/test$file.text", "/test%24file.text"},
+		{"escaped once, not twice", "/a%20b", "/a%20b"},
+		{"lower-case escape normalized", "/%7e%2a", "/~%2A"},
+		{"escaped slash stays escaped", "/a%2Fb", "/a%2Fb"},
+		{"utf8", "/\xe1\x88\xb4", "/%E1%88%B4"},
+		{"plus is literal in a path", "/a+b", "/a%2Bb"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, ok := appendCanonicalURI(nil, tt.in)
+			if !ok || string(got) != tt.want {
+				t.Fatalf("got %q %v, want %q", got, ok, tt.want)
+			}
+		})
+	}
+	for _, bad := range []string{"/%", "/%4", "/%zz"} {
+		if _, ok := appendCanonicalURI(nil, bad); ok {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestCanonicalQuery(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in string
+		skip     bool
+		want     string
+	}{
+		{"empty", "", false, ""},
+		{"sub-resource", "acl", false, "acl="},
+		{"sorted by name then value", "b=2&a=2&a=1&B=0", false, "B=0&a=1&a=2&b=2"},
+		{"encoding", "prefix=a%2Fb c&k~=%7E", false, "k~=~&prefix=a%2Fb%20c"},
+		{"plus is a space", "q=a+b", false, "q=a%20b"},
+		{"signature dropped when presigned", "X-Amz-Signature=abc&x=1", true, "x=1"},
+		{"signature kept otherwise", "X-Amz-Signature=abc", false, "X-Amz-Signature=abc"},
+		{"empty parts ignored", "&&a=1&", false, "a=1"},
+		{"many params", "p17=1&p16=1&p15=1&p14=1&p13=1&p12=1&p11=1&p10=1&p9=1&p8=1&p7=1&p6=1&p5=1&p4=1&p3=1&p2=1&p1=1&p0=1", false,
+			"p0=1&p1=1&p10=1&p11=1&p12=1&p13=1&p14=1&p15=1&p16=1&p17=1&p2=1&p3=1&p4=1&p5=1&p6=1&p7=1&p8=1&p9=1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, _, ok := appendCanonicalQuery(nil, nil, tt.in, tt.skip)
+			if !ok || string(got) != tt.want {
+				t.Fatalf("got %q %v, want %q", got, ok, tt.want)
+			}
+		})
+	}
+	if _, _, ok := appendCanonicalQuery(nil, nil, "a=%G0", false); ok {
+		t.Error("bad escape accepted")
+	}
+}
+
+func TestCanonicalHeaderValue(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   []string
+		want string
+	}{
+		{"trim", []string{"  value1  "}, "value1"},
+		{"collapse", []string{"a   b\t c"}, "a b c"},
+		{"quoted collapsed too", []string{`"a   b"`}, `"a b"`},
+		{"multi value in order", []string{"value2", "value2", "value1"}, "value2,value2,value1"},
+		{"folded", []string{"value1\n  value2\n     value3"}, "value1 value2 value3"},
+		{"empty", []string{""}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := string(appendCanonicalHeaderValue(nil, tt.in)); got != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHeaderValuesFallbacks(t *testing.T) {
+	t.Parallel()
+	r, _ := http.NewRequest("PUT", "http://h.example/k", http.NoBody)
+	r.ContentLength = 12
+	r.TransferEncoding = []string{"chunked"}
+	r.Header["x-lower"] = []string{"raw"}
+	r.Header["X-mIxEd"] = []string{"odd"}
+	var one [1]string
+	var num [20]byte
+	for name, want := range map[string]string{"host": "h.example", "content-length": "12", "transfer-encoding": "chunked", "x-lower": "raw", "x-mixed": "odd", "absent": ""} {
+		if got := string(appendCanonicalHeaderValue(nil, headerValues(r, name, &one, &num))); got != want {
+			t.Errorf("%s: got %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestParseAmzDate(t *testing.T) {
+	t.Parallel()
+	for s, ok := range map[string]bool{
+		"20240229T235959Z": true, "20230229T000000Z": false, "20240102T030405": false,
+		"2024010xT030405Z": false, "20241302T000000Z": false, "20240102T240000Z": false, "20240102 030405Z": false,
+	} {
+		if _, got := parseAmzDate(s); got != ok {
+			t.Errorf("%s: got %v, want %v", s, got, ok)
+		}
+	}
+}

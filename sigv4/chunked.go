@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"io"
+	"sync"
 )
 
 // aws-chunked framing (Content-Encoding: aws-chunked):
@@ -176,10 +177,30 @@ done:
 	return size, nil
 }
 
+// chunkBufPool recycles chunk buffers of minChunkBuffer bytes, the chunk
+// size every SDK uses, so a streaming upload does not allocate (and the GC
+// does not sweep) 64 KiB per request. It holds no request state: a buffer
+// goes back only when its Body is done with it.
+var chunkBufPool = sync.Pool{New: func() any { return new([minChunkBuffer]byte) }}
+
+// releaseBuf returns the chunk buffer to the pool once nothing refers to
+// it any more.
+func (b *Body) releaseBuf() {
+	if b.pooled != nil {
+		b.buf, b.pending = nil, nil
+		chunkBufPool.Put(b.pooled)
+		b.pooled = nil
+	}
+}
+
 // readChunkData buffers size bytes of chunk data, hashing them once as they
 // arrive. The buffer grows only as bytes actually arrive.
 func (b *Body) readChunkData(size int64) ([]byte, error) {
 	b.sha.Reset()
+	if b.buf == nil && size > 0 {
+		b.pooled = chunkBufPool.Get().(*[minChunkBuffer]byte)
+		b.buf = b.pooled[:0:minChunkBuffer]
+	}
 	buf := b.buf[:0]
 	for int64(len(buf)) < size {
 		if len(buf) == cap(buf) {
@@ -189,8 +210,8 @@ func (b *Body) readChunkData(size int64) ([]byte, error) {
 			}
 			nb := make([]byte, len(buf), c)
 			copy(nb, buf)
-			buf = nb
-			b.buf = nb
+			b.releaseBuf()
+			buf, b.buf = nb, nb
 		}
 		end := min(int64(cap(buf)), size)
 		n, err := b.br.Read(buf[len(buf):end])

@@ -703,9 +703,20 @@ func TestChunkedLimits(t *testing.T) {
 	p2 := testParams(PayloadStreamingSigned, h2, len(huge))
 	p2.maxChunkSize = 1 << 30
 	b, _ := newPayloadReader(io.NopCloser(bytes.NewReader(huge)), p2)
-	_, _ = io.Copy(io.Discard, b)
+	if _, err := b.br.ReadSlice('\n'); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.readChunkData(0xfffffff); codeOf(err) != ErrCodeIncompleteBody {
+		t.Fatalf("short chunk: %v", err)
+	}
 	if cap(b.buf) > minChunkBuffer {
 		t.Fatalf("chunk buffer grew to %d for 3 bytes of data", cap(b.buf))
+	}
+	// A chunk bigger than the pooled buffer grows it as its bytes arrive.
+	big := bytes.Repeat([]byte("y"), 3*minChunkBuffer+5)
+	bb, bh, _ := encodeChunked(chunkSpec{mode: PayloadStreamingSigned, payload: big})
+	if got, _, err := readBody(t, bb, testParams(PayloadStreamingSigned, bh, len(bb))); err != nil || !bytes.Equal(got, big) {
+		t.Fatalf("big chunk: %v", err)
 	}
 	// Trailer over its limit.
 	tb, th, _ := encodeChunked(chunkSpec{mode: PayloadStreamingUnsignedTrailer, payload: payload, trailer: "x-amz-checksum-sha256"})

@@ -104,9 +104,10 @@ type Body struct {
 
 	// aws-chunked state.
 	br         *bufio.Reader
-	buf        []byte // chunk buffer (signed streaming), reused
-	pending    []byte // verified bytes not yet returned
-	chunkLeft  int64  // unsigned streaming: bytes left in the current chunk
+	buf        []byte                // chunk buffer (signed streaming), reused
+	pooled     *[minChunkBuffer]byte // buf's backing array when it came from chunkBufPool
+	pending    []byte                // verified bytes not yet returned
+	chunkLeft  int64                 // unsigned streaming: bytes left in the current chunk
 	mac        hash.Hash
 	sts        []byte // chunk string to sign, rewritten in place per chunk
 	stsPrev    int    // offset of the previous signature in sts
@@ -264,6 +265,7 @@ func (b *Body) Close() error {
 	if b.err == nil && !b.eof {
 		b.err = newError(ErrCodeIncompleteBody, "the request body was closed before it was read to the end")
 	}
+	b.releaseBuf()
 	return b.src.Close()
 }
 
@@ -295,6 +297,7 @@ func (b *Body) fail(err error) error {
 	}
 	b.err = e
 	b.pending = nil
+	b.releaseBuf()
 	return e
 }
 
@@ -369,5 +372,6 @@ func (b *Body) finish() error {
 	}
 	b.eof = true
 	b.info.Complete = true
+	b.releaseBuf()
 	return nil
 }

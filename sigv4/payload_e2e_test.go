@@ -314,4 +314,3 @@ func (f *flipReader) Read(p []byte) (int, error) {
 }
 
 func (f *flipReader) Close() error { return f.rc.Close() }
-

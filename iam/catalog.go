@@ -171,16 +171,6 @@ func newRequestError(code, msg string) *RequestError {
 	return &RequestError{Code: code, Status: http.StatusBadRequest, Message: msg}
 }
 
-// OperationNames returns the names of every operation [ClassifyS3Request]
-// recognizes, in catalog order. The slice is new on every call.
-func OperationNames() []string {
-	names := make([]string, 0, len(catalog)-1)
-	for i := opInvalid + 1; i < numOps; i++ {
-		names = append(names, catalog[i].name)
-	}
-	return names
-}
-
 // ObjectCheck returns the check of action on object key in the operation's
 // bucket, with the operation's partition.
 func (op *Operation) ObjectCheck(key, action string) Check {

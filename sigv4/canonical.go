@@ -32,21 +32,6 @@ func unreserved(c byte) bool {
 		c == '-' || c == '.' || c == '_' || c == '~'
 }
 
-// appendURIEncode appends AWS UriEncode(s): every byte except the
-// unreserved ones becomes %XX with upper-case hex; '/' is kept when
-// keepSlash is set.
-func appendURIEncode(b []byte, s string, keepSlash bool) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if unreserved(c) || (keepSlash && c == '/') {
-			b = append(b, c)
-			continue
-		}
-		b = append(b, '%', upperHex[c>>4], upperHex[c&15])
-	}
-	return b
-}
-
 func unhex(c byte) (byte, bool) {
 	switch {
 	case '0' <= c && c <= '9':

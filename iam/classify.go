@@ -497,10 +497,10 @@ func (q *catQuery) add(name, value string, ignore []string) error {
 		return nil
 	default:
 		if len(name) > 6 && strings.EqualFold(name[:6], "x-amz-") {
-			switch strings.ToLower(name[6:]) {
-			case "algorithm", "credential", "date", "expires", "signedheaders", "signature",
-				"security-token", "content-sha256", "user-agent":
-				return nil
+			for _, auth := range catAuthParams {
+				if strings.EqualFold(name[6:], auth) {
+					return nil
+				}
 			}
 			q.hoisted = append(q.hoisted, catParam{name, value})
 			return nil
@@ -520,6 +520,11 @@ func (q *catQuery) add(name, value string, ignore []string) error {
 	q.sub, q.subName = s, name
 	return nil
 }
+
+// catAuthParams are the x-amz-* query parameters of a presigned URL that
+// belong to the signature itself, not to the request (without "x-amz-").
+var catAuthParams = [...]string{"algorithm", "credential", "date", "expires", "signedheaders",
+	"signature", "security-token", "content-sha256", "user-agent"}
 
 func (q *catQuery) set(bit uint16, dst *string, name, value string) error {
 	if q.has&bit != 0 {

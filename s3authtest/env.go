@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -161,6 +162,10 @@ func (e *Env) serveS3(w http.ResponseWriter, r *http.Request) {
 			sigv4.WriteError(w, &sigv4.Error{Code: "NoSuchKey", Message: "The specified key does not exist.", StatusCode: 404}, r.URL.Path, reqID)
 			return
 		}
+		sum := sha256.Sum256(b)
+		w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:16])+`"`)
+		w.Header().Set("Last-Modified", e.Clock.Now().UTC().Format(http.TimeFormat))
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 		if op.Name == "GetObject" {
 			_, _ = w.Write(b)
 		}

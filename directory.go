@@ -36,7 +36,7 @@ type DirectoryOptions struct {
 	// default) rejects them.
 	AllowRootOwner bool
 	// MaxAttempts bounds the read-modify-write attempts of one change
-	// under concurrent changes of the same records. 0 means 100.
+	// under concurrent changes of the same records. 0 means 200.
 	MaxAttempts int
 }
 
@@ -141,7 +141,7 @@ func NewDirectory(ctx context.Context, st store.Store, opts ...DirectoryOption) 
 		d.validate = defaultPolicyValidator
 	}
 	if d.attempts <= 0 {
-		d.attempts = 100
+		d.attempts = 200
 	}
 	from, failures, err := d.load(ctx)
 	if err != nil {

@@ -915,3 +915,16 @@ func FuzzNormalizeDN(f *testing.F) {
 		}
 	})
 }
+
+func TestNewDirectoryStoreDown(t *testing.T) {
+	t.Parallel()
+	st := memstore.New()
+	st.FailNext(1, store.ErrUnavailable)
+	_, err := s3auth.NewDirectory(context.Background(), st)
+	wantCode(t, err, s3auth.ErrStore)
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("cause lost: %v", err)
+	}
+	_, err = s3auth.NewDirectory(context.Background(), nil)
+	wantCode(t, err, s3auth.ErrInvalidArgument)
+}

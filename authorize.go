@@ -113,12 +113,34 @@ func (a *Auth) authorize(ctx context.Context, p *Principal, r *http.Request, tra
 	for _, k := range op.Keys {
 		ic.Set(k.Name, k.Values...)
 	}
-	d := a.decide(ctx, p, op.Bucket, op.Checks, ic, trace)
-	d.Operation = op
-	if len(op.Checks) == 0 && d.Allowed && len(op.PerKey) == 0 {
-		d.Allowed, d.Reason = false, "the operation has no authorization checks"
+	var d *Decision
+	if len(op.Checks) == 0 && len(op.PerKey) > 0 {
+		// DeleteObjects and POST uploads name their objects in the body: the
+		// host authorizes each key with AuthorizeChecks. The request itself
+		// needs a principal that could be allowed something.
+		d = a.admitPerKey(ctx, p, op)
+	} else {
+		d = a.decide(ctx, p, op.Bucket, op.Checks, ic, trace)
 	}
+	d.Operation = op
 	a.record(ctx, p, r, d)
+	return d
+}
+
+// admitPerKey admits an operation whose checks depend on its body. Root is
+// admitted; others need an identity policy (or, anonymous, a bucket policy);
+// every key is then checked with AuthorizeChecks.
+func (a *Auth) admitPerKey(ctx context.Context, p *Principal, op *iam.Operation) *Decision {
+	d := &Decision{Allowed: true, Result: iam.Allowed, Reason: "admitted; every key in the body is checked with " + strings.Join(op.PerKey, ", ")}
+	switch {
+	case p.Kind == PrincipalRoot:
+	case p.Kind == PrincipalAnonymous:
+		if a.opts.BucketPolicy == nil {
+			d.Allowed, d.Result, d.Reason = false, iam.ImplicitDeny, "anonymous requests need a bucket policy"
+		}
+	case len(p.Policies) == 0:
+		d.Allowed, d.Result, d.Reason = false, iam.ImplicitDeny, "no policy is attached to "+describe(p)+"; attach one (s3admin policy attach)"
+	}
 	return d
 }
 

@@ -31,6 +31,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/s3auth/s3auth"
 	"github.com/s3auth/s3auth/examples/s3server/internal/server"
 	"github.com/s3auth/s3auth/internal/fsobj"
 )
@@ -96,17 +97,6 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	return c, nil
 }
 
-// newAuth returns the authentication of the server. The coordinator
-// replaces this with the s3auth facade adapter; until then only the
-// explicit --insecure-no-auth mode can serve.
-func newAuth(c config, log *slog.Logger) (server.Auth, error) {
-	if c.Insecure {
-		log.Warn("s3server: serving WITHOUT authentication (--insecure-no-auth); every request is allowed")
-		return server.AllowAll{Principal: server.Principal{ID: "anonymous"}}, nil
-	}
-	return nil, errors.New("s3server: authentication is not wired in yet; pass --insecure-no-auth for a local, unauthenticated experiment")
-}
-
 func main() {
 	c, err := parseFlags(os.Args[1:], os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -122,26 +112,119 @@ func main() {
 	}
 }
 
-func run(c config) error {
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+// app is a configured server: the handler and what must be closed.
+type app struct {
+	handler http.Handler
+	auth    *s3auth.Auth
+	closers []func() error
+}
+
+func (a *app) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	return errors.Join(errs...)
+}
+
+// build wires the object backend, the identity store, the s3auth facade,
+// STS, the admin API and LDAP into one handler. getenv reads the
+// S3AUTH_* variables; out receives the root credentials when they are
+// generated.
+func build(ctx context.Context, c config, getenv func(string) string, out io.Writer, log *slog.Logger) (*app, error) {
+	a := &app{}
+	fail := func(err error) (*app, error) { a.Close(); return nil, err }
 	be, err := fsobj.New(c.Data, func(o *fsobj.Options) { o.Logger = log })
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer be.Close()
-	auth, err := newAuth(c, log)
+	a.closers = append(a.closers, be.Close)
+	if c.Insecure {
+		log.Warn("s3server: serving WITHOUT authentication (--insecure-no-auth); every request is allowed")
+		srv, err := server.New(be, server.AllowAll{Principal: server.Principal{ID: "anonymous"}}, func(o *server.Options) {
+			o.Region, o.Domain, o.Logger = c.Region, c.Domain, log
+		})
+		if err != nil {
+			return fail(err)
+		}
+		a.handler = srv
+		return a, nil
+	}
+	st, err := openStore(c)
 	if err != nil {
-		return err
+		return fail(err)
 	}
-	srv, err := server.New(be, auth, func(o *server.Options) {
+	a.closers = append(a.closers, st.Close)
+	seal, err := masterKey(getenv)
+	if err != nil {
+		return fail(err)
+	}
+	la, err := newLDAP(c, log)
+	if err != nil {
+		return fail(err)
+	}
+	if la != nil {
+		a.closers = append(a.closers, la.Close)
+	}
+	bp := &bucketPolicies{be: be}
+	opts := s3auth.Options{
+		Regions:      []string{c.Region},
+		Logger:       log,
+		BucketPolicy: bp.get,
+		Directory:    []s3auth.DirectoryOption{s3auth.WithSealKeys(seal...)},
+	}
+	if c.Domain != "" {
+		opts.Domains = []string{c.Domain}
+	}
+	if la != nil {
+		opts.LDAP = la
+	}
+	// The directory comes first (root credentials may be sealed with its
+	// keys); the facade is rebuilt on it with the root keys.
+	probe, err := s3auth.NewDirectory(ctx, st, s3auth.WithSealKeys(seal...))
+	if err != nil {
+		return fail(err)
+	}
+	ak, sk, err := rootCredentials(ctx, st, probe, getenv, out)
+	probe.Close()
+	if err != nil {
+		return fail(err)
+	}
+	opts.RootAccessKey, opts.RootSecretKey = ak, sk
+	auth, err := s3auth.New(ctx, st, s3auth.WithOptions(opts))
+	if err != nil {
+		return fail(err)
+	}
+	a.auth = auth
+	a.closers = append(a.closers, auth.Close)
+	srv, err := server.New(be, facadeAuth{auth}, func(o *server.Options) {
 		o.Region, o.Domain, o.Logger = c.Region, c.Domain, log
+		o.STSHandler = auth.STSHandler()
+		o.AdminHandler = adminHandler(auth)
+		o.PolicyValidator = func(_ string, doc []byte) error {
+			_, err := parseBucketPolicy(doc)
+			return err
+		}
 	})
 	if err != nil {
+		return fail(err)
+	}
+	a.handler = srv
+	return a, nil
+}
+
+func run(c config) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a, err := build(ctx, c, os.Getenv, os.Stdout, log)
+	if err != nil {
 		return err
 	}
+	defer a.Close()
 	hs := &http.Server{
 		Addr:              c.Addr,
-		Handler:           srv,
+		Handler:           a.handler,
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
@@ -151,11 +234,9 @@ func run(c config) error {
 	if err != nil {
 		return fmt.Errorf("s3server: cannot listen on %s (is another server running? choose another with --addr): %w", c.Addr, err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	log.Info("s3server: listening", "addr", ln.Addr().String(), "data", be.Dir(), "region", c.Region, "domain", c.Domain)
+	log.Info("s3server: listening", "addr", ln.Addr().String(), "data", c.Data, "region", c.Region, "domain", c.Domain, "store", storeName(c))
 	select {
 	case err := <-errc:
 		return fmt.Errorf("s3server: %w", err)
@@ -168,4 +249,11 @@ func run(c config) error {
 		return fmt.Errorf("s3server: shutdown: %w", err)
 	}
 	return nil
+}
+
+func storeName(c config) string {
+	if c.Store == "" {
+		return "embedded (" + c.Data + "/s3auth.db)"
+	}
+	return c.Store
 }

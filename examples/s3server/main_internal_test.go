@@ -3,7 +3,6 @@ package main
 import (
 	"io"
 	"log/slog"
-	"strings"
 	"testing"
 )
 
@@ -31,8 +30,5 @@ func TestParseFlags(t *testing.T) {
 		if _, err := parseFlags(bad, io.Discard); err == nil {
 			t.Errorf("parseFlags(%q) succeeded", bad)
 		}
-	}
-	if _, err := newAuth(config{}, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "--insecure-no-auth") {
-		t.Fatalf("newAuth without auth: %v", err)
 	}
 }

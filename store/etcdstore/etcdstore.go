@@ -126,6 +126,9 @@ func Dial(cfg Config, opts ...Option) (*Store, error) {
 		Logger:      zap.NewNop(),
 	})
 	if err != nil {
+		if authFailed(err) {
+			return nil, fmt.Errorf("%s: dial %s: %w: etcd refused the credentials of user %q (%v); check Config.Username and Config.Password", name, strings.Join(cfg.Endpoints, ","), store.ErrUnavailable, cfg.Username, rpctypes.ErrorDesc(err))
+		}
 		return nil, fmt.Errorf("%s: dial %s: %w (%w)", name, strings.Join(cfg.Endpoints, ","), store.ErrUnavailable, err)
 	}
 	s := New(cli, opts...)
@@ -168,15 +171,29 @@ func (s *Store) fail(ctx context.Context, op, key string, err error) error {
 	if s.ctx.Err() != nil {
 		return fmt.Errorf("%s: %s: %w", name, what, store.ErrClosed)
 	}
+	if authFailed(err) {
+		return fmt.Errorf("%s: %s: %w: etcd refused the credentials or the role (%v); check Config.Username, Config.Password and the role's key range", name, what, store.ErrUnavailable, rpctypes.ErrorDesc(err))
+	}
 	switch errCode(err) {
 	case codes.InvalidArgument, codes.ResourceExhausted:
 		return fmt.Errorf("%s: %s: %w: etcd rejected the request (%v); keep batches within %d operations and 1.5 MiB, or raise etcd's --max-txn-ops/--max-request-bytes", name, what, store.ErrInvalid, rpctypes.ErrorDesc(err), s.opts.MaxTxnOps)
 	case codes.OutOfRange:
 		return fmt.Errorf("%s: %s: %w (%v)", name, what, store.ErrCompacted, rpctypes.ErrorDesc(err))
-	case codes.Unauthenticated, codes.PermissionDenied:
-		return fmt.Errorf("%s: %s: %w: etcd refused the credentials or role (%v); check the username, password and the role's key range", name, what, store.ErrUnavailable, rpctypes.ErrorDesc(err))
 	}
 	return fmt.Errorf("%s: %s: %w: %v (within %v)", name, what, store.ErrUnavailable, err, s.opts.RequestTimeout)
+}
+
+// authFailed reports whether etcd refused the client's credentials or
+// permissions (etcd sends a bad password as InvalidArgument).
+func authFailed(err error) bool {
+	switch errCode(err) {
+	case codes.Unauthenticated, codes.PermissionDenied:
+		return true
+	case codes.InvalidArgument, codes.FailedPrecondition:
+		d := rpctypes.ErrorDesc(err)
+		return strings.Contains(d, "authentication failed") || strings.Contains(d, "permission denied") || strings.Contains(d, "invalid auth token")
+	}
+	return false
 }
 
 func errCode(err error) codes.Code {

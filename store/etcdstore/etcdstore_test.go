@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -269,4 +270,39 @@ func BenchmarkGet(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestAuth dials an etcd with authentication enabled: the right password
+// works, a wrong one fails with a clear error.
+func TestAuth(t *testing.T) {
+	ctx := context.Background()
+	eps := etcdtest.Start(t)
+	cli := client(t, eps)
+	for _, step := range []func() error{
+		func() error { _, err := cli.RoleAdd(ctx, "root"); return err },
+		func() error { _, err := cli.UserAdd(ctx, "root", "rootpw"); return err },
+		func() error { _, err := cli.UserGrantRole(ctx, "root", "root"); return err },
+		func() error { _, err := cli.AuthEnable(ctx); return err },
+	} {
+		if err := step(); err != nil {
+			t.Fatalf("enabling etcd auth: %v", err)
+		}
+	}
+	s, err := etcdstore.Dial(etcdstore.Config{Endpoints: eps, Username: "root", Password: "rootpw"}, etcdstore.WithPrefix("/auth/"))
+	if err != nil {
+		t.Fatalf("Dial with the right password: %v", err)
+	}
+	defer s.Close()
+	if _, err := s.Put(ctx, "k", []byte("v"), store.MustNotExist); err != nil {
+		t.Fatalf("Put with the right password: %v", err)
+	}
+	bad, err := etcdstore.Dial(etcdstore.Config{Endpoints: eps, Username: "root", Password: "wrong"}, etcdstore.WithRequestTimeout(2*time.Second))
+	if err == nil {
+		defer bad.Close()
+		_, err = bad.Get(ctx, "k")
+	}
+	if !errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrInvalid) || !strings.Contains(err.Error(), "refused the credentials") {
+		t.Errorf("wrong password: %v, want ErrUnavailable saying the credentials were refused", err)
+	}
+	t.Logf("wrong password: %v", err)
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/s3auth/s3auth/store"
 )
@@ -257,6 +259,7 @@ func (su *suite) testCAS(t tb) {
 	ctx := context.Background()
 	for w := range workers {
 		wg.Go(func() {
+			streak := 0
 			for done := 0; done < increments; {
 				e, err := s.Get(ctx, key)
 				if err != nil {
@@ -270,8 +273,13 @@ func (su *suite) testCAS(t tb) {
 				}
 				rev, err := s.Put(ctx, key, []byte(strconv.Itoa(n+1)), store.AtRevision(e.Revision))
 				if errors.Is(err, store.ErrConflict) {
+					// Back off with jitter so that 32 contenders on a
+					// remote backend do not spend the test in lost races.
+					streak++
+					time.Sleep(time.Duration(rand.Int64N(int64(min(2*time.Millisecond, 20*time.Microsecond<<min(streak, 10))))))
 					continue
 				}
+				streak = 0
 				if err != nil {
 					t.Errorf("worker %d: Put: %v", w, err)
 					return

@@ -86,16 +86,16 @@ var policy2KB = func() string {
 	var sts []string
 	sts = append(sts, `{"Sid":"ListHome","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::examplebucket","Condition":{"StringLike":{"s3:prefix":["","home/","home/${aws:username}/*"]},"StringEquals":{"s3:delimiter":"/"}}}`)
 	sts = append(sts, `{"Sid":"RWHome","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject","s3:GetObjectTagging","s3:PutObjectTagging"],"Resource":"arn:aws:s3:::examplebucket/home/${aws:username}/*"}`)
-	sts = append(sts, `{"Sid":"DenySecret","Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::examplebucket/home/*/secret/*"}`)
-	sts = append(sts, `{"Sid":"PublicFromOffice","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::public/*","Condition":{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","192.168.0.0/16","2001:db8::/32"]}}}`)
+	sts = append(sts, `{"Sid":"DenySecret","Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::examplebucket/*/secret/*"}`)
+	sts = append(sts, `{"Sid":"Office","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::public/*","Condition":{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32"]}}}`)
 	sts = append(sts, `{"Sid":"RequireTLS","Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}`)
 	sts = append(sts, `{"Sid":"RequireSSE","Effect":"Deny","Action":"s3:PutObject","Resource":"arn:aws:s3:::examplebucket/*","Condition":{"StringNotEqualsIfExists":{"s3:x-amz-server-side-encryption":["AES256","aws:kms"]}}}`)
-	sts = append(sts, `{"Sid":"Window","Effect":"Allow","Action":["s3:GetObject","s3:GetObjectVersion"],"Resource":"arn:aws:s3:::archive/*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2026-01-01T00:00:00Z"},"DateLessThan":{"aws:CurrentTime":"2027-01-01T00:00:00Z"}}}`)
-	sts = append(sts, `{"Sid":"Tags","Effect":"Allow","Action":"s3:PutObjectTagging","Resource":"arn:aws:s3:::examplebucket/*","Condition":{"ForAllValues:StringEquals":{"s3:RequestObjectTagKeys":["team","project","cost-center"]}}}`)
+	sts = append(sts, `{"Sid":"Window","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::archive/*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2026-01-01T00:00:00Z"},"DateLessThan":{"aws:CurrentTime":"2027-01-01T00:00:00Z"}}}`)
+	sts = append(sts, `{"Sid":"Tags","Effect":"Allow","Action":"s3:PutObjectTagging","Resource":"arn:aws:s3:::examplebucket/*","Condition":{"ForAllValues:StringEquals":{"s3:RequestObjectTagKeys":["team","project"]}}}`)
 	sts = append(sts, `{"Sid":"MaxKeys","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::archive","Condition":{"NumericLessThanEquals":{"s3:max-keys":"1000"}}}`)
 	sts = append(sts, `{"Sid":"Buckets","Effect":"Allow","Action":["s3:ListAllMyBuckets","s3:GetBucketLocation"],"Resource":"*"}`)
 	sts = append(sts, `{"Sid":"NoUnsigned","Effect":"Deny","Action":"s3:PutObject","Resource":"*","Condition":{"StringEquals":{"s3:x-amz-content-sha256":"UNSIGNED-PAYLOAD"}}}`)
-	sts = append(sts, `{"Sid":"Principal","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::shared/*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:user/*"}}}`)
+	sts = append(sts, `{"Sid":"Shared","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::shared/*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:user/*"}}}`)
 	return `{"Version":"2012-10-17","Statement":[` + strings.Join(sts, ",") + `]}`
 }()
 

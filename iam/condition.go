@@ -147,7 +147,7 @@ func compileValue(op *opInfo, v *jvalue, vars bool) (condValue, string) {
 	s := v.str
 	switch op.fam {
 	case fString:
-		p, err := compileTemplate(s, vars && op.vars, op.like, false)
+		p, err := compileTemplate(s, vars && op.vars, op.like)
 		if err != "" {
 			return cv, string(err)
 		}
@@ -176,7 +176,7 @@ func compileValue(op *opInfo, v *jvalue, vars bool) (condValue, string) {
 		cv.t = t
 	case fBool:
 		if vars && strings.Contains(s, "${") {
-			p, err := compileTemplate(s, true, false, false)
+			p, err := compileTemplate(s, true, false)
 			if err != "" {
 				return cv, string(err)
 			}

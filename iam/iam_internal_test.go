@@ -55,7 +55,7 @@ var wildcardCases = []struct {
 func TestGlobMatch(t *testing.T) {
 	t.Parallel()
 	for _, tc := range wildcardCases {
-		p, err := compileTemplate(tc.pat, false, true, false)
+		p, err := compileTemplate(tc.pat, false, true)
 		if err != "" {
 			t.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func FuzzWildcard(f *testing.F) {
 		if !utf8.ValidString(pat) || !utf8.ValidString(s) || len(pat) > 64 || len(s) > 256 {
 			return
 		}
-		p, err := compileTemplate(pat, false, true, false)
+		p, err := compileTemplate(pat, false, true)
 		if err != "" {
 			t.Fatal(err)
 		}

@@ -74,23 +74,46 @@ type jsonError struct {
 type jparser struct {
 	s   string
 	pos int
+	ws  int // whitespace bytes skipped outside strings
 	err *jsonError
+	// Scratch stacks: a container's children are gathered here and copied
+	// out once, at their exact size, when the container ends.
+	mstack []jmember
+	vstack []jvalue
+	// Arenas the finished children are copied into, so that a document
+	// costs a handful of allocations rather than one per container.
+	marena []jmember
+	varena []jvalue
+}
+
+func (p *jparser) finishMembers(base int) []jmember {
+	start := len(p.marena)
+	p.marena = append(p.marena, p.mstack[base:]...)
+	return p.marena[start:len(p.marena):len(p.marena)]
+}
+
+func (p *jparser) finishElems(base int) []jvalue {
+	start := len(p.varena)
+	p.varena = append(p.varena, p.vstack[base:]...)
+	return p.varena[start:len(p.varena):len(p.varena)]
 }
 
 // parseJSON parses one strict JSON document: no duplicate keys at any level,
 // valid UTF-8, depth and container sizes bounded, nothing after the value.
-func parseJSON(s string) (jvalue, *jsonError) {
-	p := jparser{s: s}
+// It also returns the packed size (see PackedSize).
+func parseJSON(s string) (jvalue, int, *jsonError) {
+	p := jparser{s: s, mstack: make([]jmember, 0, 32), vstack: make([]jvalue, 0, 32),
+		marena: make([]jmember, 0, len(s)/24+4), varena: make([]jvalue, 0, len(s)/40+4)}
 	p.skipWS()
 	v := p.value(0)
 	if p.err != nil {
-		return jvalue{}, p.err
+		return jvalue{}, 0, p.err
 	}
 	p.skipWS()
 	if p.pos != len(p.s) {
-		return jvalue{}, &jsonError{p.pos, "unexpected data after the end of the JSON document"}
+		return jvalue{}, 0, &jsonError{p.pos, "unexpected data after the end of the JSON document"}
 	}
-	return v, nil
+	return v, len(s) - p.ws, nil
 }
 
 func (p *jparser) fail(msg string) {
@@ -100,14 +123,17 @@ func (p *jparser) fail(msg string) {
 }
 
 func (p *jparser) skipWS() {
+	start := p.pos
 	for p.pos < len(p.s) {
 		switch p.s[p.pos] {
 		case ' ', '\t', '\n', '\r':
 			p.pos++
 		default:
+			p.ws += p.pos - start
 			return
 		}
 	}
+	p.ws += p.pos - start
 }
 
 func (p *jparser) value(depth int) jvalue {
@@ -195,31 +221,35 @@ func (p *jparser) number() jvalue {
 // str parses a string starting at the opening quote. Strings without escapes
 // are substrings of the document (no allocation).
 func (p *jparser) str() string {
-	p.pos++ // opening quote
-	start := p.pos
-	for p.pos < len(p.s) {
-		c := p.s[p.pos]
+	s := p.s
+	start := p.pos + 1 // after the opening quote
+	for i := start; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\' {
+			continue
+		}
 		switch {
 		case c == '"':
-			s := p.s[start:p.pos]
-			p.pos++
-			return s
+			p.pos = i + 1
+			return s[start:i]
 		case c == '\\':
+			p.pos = i
 			return p.strSlow(start)
 		case c < 0x20:
+			p.pos = i
 			p.fail("control character in a string; escape it")
 			return ""
-		case c < utf8.RuneSelf:
-			p.pos++
 		default:
-			r, n := utf8.DecodeRuneInString(p.s[p.pos:])
+			r, n := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && n == 1 {
+				p.pos = i
 				p.fail("invalid UTF-8 in a string")
 				return ""
 			}
-			p.pos += n
+			i += n - 1
 		}
 	}
+	p.pos = len(s)
 	p.fail("unterminated string")
 	return ""
 }
@@ -335,6 +365,8 @@ func (p *jparser) object(depth int) jvalue {
 		p.pos++
 		return v
 	}
+	base := len(p.mstack)
+	defer func() { p.mstack = p.mstack[:base] }()
 	for p.err == nil {
 		p.skipWS()
 		if p.pos >= len(p.s) || p.s[p.pos] != '"' {
@@ -346,14 +378,14 @@ func (p *jparser) object(depth int) jvalue {
 		if p.err != nil {
 			break
 		}
-		for i := range v.members {
-			if v.members[i].key == key {
+		for i := base; i < len(p.mstack); i++ {
+			if p.mstack[i].key == key {
 				p.pos = keyPos
 				p.fail("duplicate key " + strconv.Quote(key) + " in the same object; each key may appear only once")
 				return jvalue{}
 			}
 		}
-		if len(v.members) >= maxElements {
+		if len(p.mstack)-base >= maxElements {
 			p.fail("object has more than " + strconv.Itoa(maxElements) + " members")
 			break
 		}
@@ -368,7 +400,7 @@ func (p *jparser) object(depth int) jvalue {
 		if p.err != nil {
 			break
 		}
-		v.members = append(v.members, jmember{key: key, val: val})
+		p.mstack = append(p.mstack, jmember{key: key, val: val})
 		p.skipWS()
 		if p.pos >= len(p.s) {
 			p.fail("unexpected end of the JSON document inside an object")
@@ -380,6 +412,7 @@ func (p *jparser) object(depth int) jvalue {
 		}
 		if p.s[p.pos] == '}' {
 			p.pos++
+			v.members = p.finishMembers(base)
 			return v
 		}
 		p.fail("expected ',' or '}' in an object")
@@ -395,9 +428,11 @@ func (p *jparser) array(depth int) jvalue {
 		p.pos++
 		return v
 	}
+	base := len(p.vstack)
+	defer func() { p.vstack = p.vstack[:base] }()
 	for p.err == nil {
 		p.skipWS()
-		if len(v.elems) >= maxElements {
+		if len(p.vstack)-base >= maxElements {
 			p.fail("array has more than " + strconv.Itoa(maxElements) + " elements")
 			break
 		}
@@ -405,7 +440,7 @@ func (p *jparser) array(depth int) jvalue {
 		if p.err != nil {
 			break
 		}
-		v.elems = append(v.elems, val)
+		p.vstack = append(p.vstack, val)
 		p.skipWS()
 		if p.pos >= len(p.s) {
 			p.fail("unexpected end of the JSON document inside an array")
@@ -417,6 +452,7 @@ func (p *jparser) array(depth int) jvalue {
 		}
 		if p.s[p.pos] == ']' {
 			p.pos++
+			v.elems = p.finishElems(base)
 			return v
 		}
 		p.fail("expected ',' or ']' in an array")

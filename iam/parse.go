@@ -79,14 +79,18 @@ func Parse(doc []byte, opts ...ParseOption) (*Policy, error) {
 	if limit == 0 {
 		limit = DefaultMaxSize
 	}
-	size, err := PackedSize(doc)
-	if err != nil {
-		return nil, err
+	// A document no longer than the limit cannot exceed it once packed;
+	// a longer one is measured before anything else is done with it.
+	if limit > 0 && len(doc) > limit {
+		size, err := PackedSize(doc)
+		if err != nil {
+			return nil, err
+		}
+		if size > limit {
+			return nil, &SizeError{Size: size, Limit: limit}
+		}
 	}
-	if limit > 0 && size > limit {
-		return nil, &SizeError{Size: size, Limit: limit}
-	}
-	root, jerr := parseJSON(string(doc))
+	root, size, jerr := parseJSON(string(doc))
 	if jerr != nil {
 		return nil, &ParseError{Msg: jerr.msg + " (at byte " + strconv.Itoa(jerr.off) + ")"}
 	}
@@ -168,16 +172,30 @@ func compilePolicy(root *jvalue, resource bool) (*Policy, *ParseError) {
 	default:
 		return nil, perr("Statement", "must be a statement object or an array of them, not "+stmtVal.kind.String())
 	}
-	sids := make(map[string]int, len(p.stmts))
+	var sids map[string]int
+	if len(p.stmts) > 16 {
+		sids = make(map[string]int, len(p.stmts))
+	}
 	for i := range p.stmts {
 		sid := p.stmts[i].sid
 		if sid == "" {
 			continue
 		}
-		if j, dup := sids[sid]; dup {
+		j, dup := -1, false
+		if sids != nil {
+			j, dup = sids[sid]
+			sids[sid] = i
+		} else {
+			for k := 0; k < i; k++ {
+				if p.stmts[k].sid == sid {
+					j, dup = k, true
+					break
+				}
+			}
+		}
+		if dup {
 			return nil, perr(stmtPath(p, i)+".Sid", "duplicate Sid "+quote(sid)+" (also in statement "+strconv.Itoa(j)+"); each Sid must be unique")
 		}
-		sids[sid] = i
 	}
 	p.buildIndex()
 	return p, nil
@@ -198,7 +216,11 @@ func quoteValue(v *jvalue) string {
 }
 
 // stringList reads a string or a non-empty array of non-empty strings.
-func stringList(v *jvalue, path string) ([]string, *ParseError) {
+func stringList(v *jvalue, base, field string) ([]string, *ParseError) {
+	if v.kind == jString && v.str != "" {
+		return []string{v.str}, nil
+	}
+	path := base + "." + field
 	switch v.kind {
 	case jString:
 		if v.str == "" {
@@ -298,7 +320,7 @@ func compileStatement(v *jvalue, path string, index int, resource, vars bool) (s
 	if action == nil {
 		return st, perr(path, "missing \"Action\" (or \"NotAction\"), e.g. \"s3:GetObject\"")
 	}
-	acts, err := stringList(action, path+"."+aname)
+	acts, err := stringList(action, path, aname)
 	if err != nil {
 		return st, err
 	}
@@ -308,7 +330,7 @@ func compileStatement(v *jvalue, path string, index int, resource, vars bool) (s
 		if msg := validAction(a); msg != "" {
 			return st, perr(elemPath(path+"."+aname, action, i), msg)
 		}
-		p, _ := compileTemplate(a, false, true, true)
+		p, _ := compileTemplate(a, false, true)
 		st.actions[i] = p
 	}
 	// Resource
@@ -319,7 +341,7 @@ func compileStatement(v *jvalue, path string, index int, resource, vars bool) (s
 	if res == nil {
 		return st, perr(path, "missing \"Resource\" (or \"NotResource\"), e.g. \"arn:aws:s3:::bucket/*\"")
 	}
-	rs, err := stringList(res, path+"."+rname)
+	rs, err := stringList(res, path, rname)
 	if err != nil {
 		return st, err
 	}
@@ -334,7 +356,7 @@ func compileStatement(v *jvalue, path string, index int, resource, vars bool) (s
 	}
 	// Condition
 	if cond != nil {
-		conds, err := compileConditions(cond, path+".Condition", vars)
+		conds, err := compileConditions(cond, path, vars)
 		if err != nil {
 			return st, err
 		}
@@ -356,21 +378,23 @@ func validAction(a string) string {
 	if a == "*" {
 		return ""
 	}
+	bad := func() string {
+		return "malformed action " + quote(a) + "; write \"service:Action\" such as \"s3:GetObject\" or \"s3:Get*\", or \"*\""
+	}
 	i := strings.IndexByte(a, ':')
-	bad := "malformed action " + quote(a) + "; write \"service:Action\" such as \"s3:GetObject\" or \"s3:Get*\", or \"*\""
 	if i <= 0 || i == len(a)-1 {
-		return bad
+		return bad()
 	}
 	for j := 0; j < i; j++ {
 		c := a[j]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-			return bad
+			return bad()
 		}
 	}
 	for j := i + 1; j < len(a); j++ {
 		c := a[j]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '*' || c == '?') {
-			return bad
+			return bad()
 		}
 	}
 	return ""
@@ -398,7 +422,7 @@ func compilePrincipal(v *jvalue, path string) (principalSet, *ParseError) {
 		if !slices.Contains(principalTypes, m.key) {
 			return ps, perr(path+"."+m.key, "unknown principal type "+quote(m.key)+suggest(m.key, principalTypes))
 		}
-		ids, err := stringList(&m.val, path+"."+m.key)
+		ids, err := stringList(&m.val, path, m.key)
 		if err != nil {
 			return ps, err
 		}
@@ -451,53 +475,52 @@ func looksLikeARN(s string) bool {
 	return parts[1] != "" && parts[2] != "" && parts[5] != ""
 }
 
-func compileConditions(v *jvalue, path string, vars bool) ([]condition, *ParseError) {
+func compileConditions(v *jvalue, stmtPath string, vars bool) ([]condition, *ParseError) {
+	path := stmtPath + ".Condition"
 	if v.kind != jObject {
 		return nil, perr(path, "must be an object of operators, such as {\"StringLike\": {\"s3:prefix\": \"home/*\"}}, not "+v.kind.String())
 	}
 	var out []condition
 	for i := range v.members {
 		om := &v.members[i]
-		opath := path + "." + om.key
+		opath := func() string { return path + "." + om.key }
 		op, q, ifExists, msg := parseOperator(om.key)
 		if msg != "" {
-			return nil, perr(opath, msg)
+			return nil, perr(opath(), msg)
 		}
 		if om.val.kind != jObject {
-			return nil, perr(opath, "must be an object of condition keys, such as {\"s3:prefix\": [\"home/*\"]}, not "+om.val.kind.String())
+			return nil, perr(opath(), "must be an object of condition keys, such as {\"s3:prefix\": [\"home/*\"]}, not "+om.val.kind.String())
 		}
 		if len(om.val.members) == 0 {
-			return nil, perr(opath, "must name at least one condition key")
+			return nil, perr(opath(), "must name at least one condition key")
 		}
 		for j := range om.val.members {
 			km := &om.val.members[j]
-			kpath := opath + "." + km.key
+			kpath := func() string { return opath() + "." + km.key }
 			key, kerr := resolveKey(km.key, false)
 			if kerr != "" {
-				return nil, perr(kpath, string(kerr))
+				return nil, perr(kpath(), string(kerr))
 			}
 			if key.id != kRequest {
 				sk := serverKeys[key.name]
 				if sk.families&op.fam == 0 {
-					return nil, perr(kpath, op.name+" cannot be used with "+sk.name+"; it is "+familyHint(sk.families))
+					return nil, perr(kpath(), op.name+" cannot be used with "+sk.name+"; it is "+familyHint(sk.families))
 				}
 			}
 			c := condition{op: op, qual: q, ifExists: ifExists, opName: om.key, keyName: km.key, key: key}
-			var elems []jvalue
+			elems := []jvalue{km.val}
 			switch km.val.kind {
 			case jArray:
 				if len(km.val.elems) == 0 {
-					return nil, perr(kpath, "must have at least one value")
+					return nil, perr(kpath(), "must have at least one value")
 				}
 				elems = km.val.elems
-			default:
-				elems = []jvalue{km.val}
 			}
 			c.values = make([]condValue, len(elems))
 			for e := range elems {
 				cv, msg := compileValue(op, &elems[e], vars)
 				if msg != "" {
-					return nil, perr(elemPath(kpath, &km.val, e), msg)
+					return nil, perr(elemPath(kpath(), &km.val, e), msg)
 				}
 				c.values[e] = cv
 			}

@@ -50,8 +50,26 @@ type templateError string
 
 // compileTemplate splits s into tokens. With vars, ${...} is a policy
 // variable (or one of the escapes ${*} ${?} ${$}); with wild, '*' and '?'
-// are wildcards. With lower, literal text is lower-cased (actions).
-func compileTemplate(s string, vars, wild, lower bool) (pattern, templateError) {
+// are wildcards.
+func compileTemplate(s string, vars, wild bool) (pattern, templateError) {
+	// Fast paths without allocation: plain literals and "literal*".
+	special := func(c byte) bool { return (vars && c == '$') || (wild && (c == '*' || c == '?')) }
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if special(s[i]) && !(wild && i == len(s)-1 && s[i] == '*') {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		if wild && len(s) > 0 && s[len(s)-1] == '*' {
+			if len(s) == 1 {
+				return pattern{kind: pAny}, ""
+			}
+			return pattern{kind: pPrefix, lit: s[:len(s)-1]}, ""
+		}
+		return pattern{kind: pExact, lit: s}, ""
+	}
 	var toks []token
 	var lit strings.Builder
 	flush := func() {
@@ -94,9 +112,6 @@ func compileTemplate(s string, vars, wild, lower bool) (pattern, templateError) 
 			toks = append(toks, token{kind: tQuest})
 			i++
 		default:
-			if lower && c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			}
 			lit.WriteByte(c)
 			i++
 		}
@@ -292,8 +307,8 @@ func equalFoldASCII(a, b string) bool {
 // ARN, colons included.
 type arnPattern struct {
 	any    bool
-	prefix string // when the first five components are literal: "arn:aws:s3:::"
-	comps  [5]pattern
+	prefix string    // when the first five components are literal: "arn:aws:s3:::"
+	comps  []pattern // otherwise, the first five components
 	res    pattern
 	src    string
 }
@@ -324,24 +339,27 @@ func compileARN(s string, vars bool) (arnPattern, templateError) {
 	if strings.ContainsAny(parts[2], "*?") {
 		return ap, templateError("malformed ARN " + quote(s) + ": wildcards are not allowed in the service component")
 	}
+	var comps [5]pattern
 	literal := true
 	for i := 0; i < 5; i++ {
 		if strings.Contains(parts[i], "${") {
 			return ap, templateError("ARN " + quote(s) + ": policy variables are allowed only in the resource part (after the fifth ':')")
 		}
-		p, err := compileTemplate(parts[i], false, true, false)
+		p, err := compileTemplate(parts[i], false, true)
 		if err != "" {
 			return ap, err
 		}
-		ap.comps[i] = p
+		comps[i] = p
 		if p.kind != pExact {
 			literal = false
 		}
 	}
 	if literal {
 		ap.prefix = s[:len(s)-len(rest)]
+	} else {
+		ap.comps = append([]pattern(nil), comps[:]...)
 	}
-	res, err := compileTemplate(parts[5], vars, true, false)
+	res, err := compileTemplate(parts[5], vars, true)
 	if err != "" {
 		return ap, err
 	}

@@ -21,7 +21,8 @@
 //     store/memstore, store/boltstore, store/etcdstore and the conformance
 //     suite store/storetest.
 //   - posix: UID/GID validation, inheritance and file ownership.
-//   - s3authtest: fixtures for tests (a fake [Clock], …).
+//   - s3authtest: fixtures for tests: a fake [Clock] and an in-process
+//     environment with an S3+STS test server.
 //
 // Dependencies point down this list; sigv4 and iam know nothing of stores,
 // LDAP or HTTP servers.
@@ -48,6 +49,34 @@
 // what it creates (package posix). Secrets are held in clear in the
 // process's memory; at rest they are sealed with AES-256-GCM when seal
 // keys are configured, each bound to its record's key.
+//
+// # Request path
+//
+// [New] builds the facade, an [Auth], on a store. For each request:
+//
+//  1. [Auth.Authenticate] verifies the signature (package sigv4: header,
+//     presigned URL or POST form; scope, clock skew through the [Clock]),
+//     resolves the access key — root, a local user, a service account, or
+//     an STS session whose sealed token is opened without a store read and
+//     whose parent must still exist, be enabled and not have revoked its
+//     sessions — and replaces r.Body with the verifying reader. The result
+//     is a [Principal].
+//  2. [Auth.Authorize] classifies the request into an S3 operation (package
+//     iam's catalog), fills the request context with server facts that a
+//     client can never supply, and evaluates every check: explicit deny
+//     wins; otherwise the identity policies must allow AND the
+//     service-account policy (if any) AND the session policy (if any); a
+//     bucket policy can grant on its own. The [Decision] carries its reason
+//     and, from [Auth.AuthorizeTrace], the deciding statements.
+//  3. The host runs the operation, reading the body to a clean io.EOF
+//     before it commits, and gives what it creates the principal's POSIX
+//     owner.
+//
+// [Auth.Middleware] does steps 1 and 2 for net/http and answers failures
+// with S3 XML errors; [Auth.STSHandler] serves AssumeRole,
+// AssumeRoleWithLDAPIdentity and GetCallerIdentity on the same address
+// ([IsSTSRequest] routes). Every decision goes to
+// [Options.DecisionHook] and the logger, without secrets.
 //
 // # Identity directory
 //

@@ -287,11 +287,16 @@ type resolved struct {
 
 // lookup resolves an access key (and session token) to a secret for sigv4.
 func (a *Auth) lookup(ctx context.Context, accessKey, token string) (sigv4.Credentials, error) {
+	if token == "" && a.opts.RootAccessKey != "" && subtle.ConstantTimeCompare([]byte(accessKey), []byte(a.opts.RootAccessKey)) == 1 {
+		return sigv4.Credentials{SecretKey: a.opts.RootSecretKey, Value: &resolved{p: Principal{Kind: PrincipalRoot, AccessKey: accessKey, User: "root", account: a.opts.Account}, enabled: true}}, nil
+	}
+	// A cache that has lost its store for too long may miss revocations:
+	// fail closed (ServiceUnavailable, never a wrong allow).
+	if err := a.dir.Healthy(); err != nil {
+		return sigv4.Credentials{}, sigv4Error(sigv4.ErrCodeServiceUnavailable, "The identity store cannot be reached; retry later.")
+	}
 	if token != "" {
 		return a.lookupSession(ctx, accessKey, token)
-	}
-	if a.opts.RootAccessKey != "" && subtle.ConstantTimeCompare([]byte(accessKey), []byte(a.opts.RootAccessKey)) == 1 {
-		return sigv4.Credentials{SecretKey: a.opts.RootSecretKey, Value: &resolved{p: Principal{Kind: PrincipalRoot, AccessKey: accessKey, User: "root", account: a.opts.Account}, enabled: true}}, nil
 	}
 	c, ok := a.dir.LookupCredential(accessKey)
 	if !ok {

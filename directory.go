@@ -38,6 +38,16 @@ type DirectoryOptions struct {
 	// MaxAttempts bounds the read-modify-write attempts of one change
 	// under concurrent changes of the same records. 0 means 200.
 	MaxAttempts int
+	// HealthInterval, when positive, makes the directory probe the store
+	// (one Get) at that interval; see [Directory.Healthy]. 0 disables
+	// probing, which suits stores in the same process (memstore,
+	// boltstore); enable it for a remote store such as etcd.
+	HealthInterval time.Duration
+	// StaleAfter is how long lookups keep being served from the cache
+	// after the store stopped answering the probe; after that
+	// [Directory.Healthy] reports an error and the facade fails closed.
+	// 0 means 30 seconds. Only used with HealthInterval.
+	StaleAfter time.Duration
 }
 
 // DirectoryOption changes [DirectoryOptions].
@@ -62,6 +72,12 @@ func WithPolicyValidator(v func(name string, doc []byte) error) DirectoryOption 
 // WithAllowRootOwner sets [DirectoryOptions.AllowRootOwner].
 func WithAllowRootOwner(allow bool) DirectoryOption {
 	return func(o *DirectoryOptions) { o.AllowRootOwner = allow }
+}
+
+// WithHealthCheck sets [DirectoryOptions.HealthInterval] and
+// [DirectoryOptions.StaleAfter].
+func WithHealthCheck(interval, staleAfter time.Duration) DirectoryOption {
+	return func(o *DirectoryOptions) { o.HealthInterval, o.StaleAfter = interval, staleAfter }
 }
 
 // WithMaxAttempts sets [DirectoryOptions.MaxAttempts].
@@ -99,6 +115,8 @@ type Directory struct {
 
 	mu    sync.RWMutex
 	cache cache
+
+	health health
 }
 
 // NewDirectory loads the directory from st into the cache and, when st
@@ -160,6 +178,9 @@ func NewDirectory(ctx context.Context, st store.Store, opts ...DirectoryOption) 
 		d.mu.Unlock()
 		go d.watchLoop(wctx, w, from)
 	}
+	if o.HealthInterval > 0 {
+		d.startHealth(o.HealthInterval, o.StaleAfter)
+	}
 	return d, nil
 }
 
@@ -173,6 +194,7 @@ func (d *Directory) Close() error {
 			d.cancel()
 			<-d.done
 		}
+		d.health.stop()
 	})
 	return nil
 }

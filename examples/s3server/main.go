@@ -176,6 +176,11 @@ func build(ctx context.Context, c config, getenv func(string) string, out io.Wri
 	if c.Domain != "" {
 		opts.Domains = []string{c.Domain}
 	}
+	if c.Store != "" {
+		// A remote store: probe it, serve from the cache through short
+		// outages, fail closed after 30 s.
+		opts.Directory = append(opts.Directory, s3auth.WithHealthCheck(time.Second, 30*time.Second))
+	}
 	if la != nil {
 		opts.LDAP = la
 	}

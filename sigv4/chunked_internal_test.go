@@ -303,6 +303,29 @@ func readBody(t testing.TB, body []byte, p payloadParams) ([]byte, *Body, error)
 	}
 }
 
+// copyBody is readBody through Body.WriteTo (what io.Copy uses).
+func copyBody(t testing.TB, body []byte, p payloadParams) ([]byte, *Body, error) {
+	t.Helper()
+	b, err := newPayloadReader(io.NopCloser(bytes.NewReader(body)), p)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out bytes.Buffer
+	n, err := b.WriteTo(&out)
+	if n != int64(out.Len()) {
+		t.Fatalf("WriteTo reported %d bytes, wrote %d", n, out.Len())
+	}
+	if err != nil {
+		if codeOf(err) == "" {
+			t.Fatalf("WriteTo returned %T %v, want *Error", err, err)
+		}
+		if _, err2 := b.Read(make([]byte, 8)); err2 != err {
+			t.Fatalf("Read after a failed WriteTo returned %v, want the same %v", err2, err)
+		}
+	}
+	return out.Bytes(), b, err
+}
+
 func codeOf(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
@@ -323,6 +346,9 @@ func TestChunkedDocExamples(t *testing.T) {
 			t.Run(id+"/wire"+strconv.Itoa(i), func(t *testing.T) {
 				t.Parallel()
 				body := w.bytes(t)
+				if got, _, err := copyBody(t, body, d.params(t, c, len(body))); err != nil || !bytes.Equal(got, bytes.Repeat([]byte("a"), c.Payload.Length)) {
+					t.Fatalf("verify through WriteTo: %v", err)
+				}
 				got, b, err := readBody(t, body, d.params(t, c, len(body)))
 				if err != nil {
 					t.Fatalf("verify: %v", err)
@@ -416,12 +442,14 @@ func TestChunkedSyntheticVerify(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			body, h, _ := encodeChunked(tc.spec)
-			got, b, err := readBody(t, body, testParams(tc.spec.mode, h, len(body)))
-			if err != nil {
-				t.Fatalf("verify: %v\nbody: %q", err, body)
-			}
-			if !bytes.Equal(got, tc.spec.payload) || !b.Verified().Complete {
-				t.Fatalf("decoded %q, complete=%v", got, b.Verified().Complete)
+			for _, read := range []func(testing.TB, []byte, payloadParams) ([]byte, *Body, error){readBody, copyBody} {
+				got, b, err := read(t, body, testParams(tc.spec.mode, h, len(body)))
+				if err != nil {
+					t.Fatalf("verify: %v\nbody: %q", err, body)
+				}
+				if !bytes.Equal(got, tc.spec.payload) || !b.Verified().Complete {
+					t.Fatalf("decoded %q, complete=%v", got, b.Verified().Complete)
+				}
 			}
 		})
 	}
@@ -440,14 +468,17 @@ var corruptions = []func(byte) byte{
 // streams, that only bytes of verified chunks were released.
 func checkRejected(t *testing.T, body []byte, p payloadParams, payload []byte, what string) {
 	t.Helper()
-	got, _, err := readBody(t, body, p)
-	if err == nil {
-		t.Fatalf("%s: reached a clean EOF", what)
-	}
-	// Unsigned streams can only be checked at the end, so their bytes flow
-	// before verification; signed chunks are released only once verified.
-	if p.mode != PayloadStreamingUnsignedTrailer && !bytes.HasPrefix(payload, got) {
-		t.Fatalf("%s: released bytes that are not a prefix of the payload: %q", what, got)
+	for _, read := range []func(testing.TB, []byte, payloadParams) ([]byte, *Body, error){readBody, copyBody} {
+		got, _, err := read(t, body, p)
+		if err == nil {
+			t.Fatalf("%s: reached a clean EOF", what)
+		}
+		// Unsigned streams can only be checked at the end, so their bytes
+		// flow before verification; signed chunks are released only once
+		// verified.
+		if p.mode != PayloadStreamingUnsignedTrailer && !bytes.HasPrefix(payload, got) {
+			t.Fatalf("%s: released bytes that are not a prefix of the payload: %q", what, got)
+		}
 	}
 }
 

@@ -23,6 +23,9 @@ const (
 	// as a chunk's bytes actually arrive, so a header that merely claims a
 	// huge chunk cannot make the server allocate it.
 	minChunkBuffer = 64 << 10
+	// lineBufferSize bounds a chunk header or trailer line (a valid one is
+	// under 100 bytes); chunk data bypasses this buffer.
+	lineBufferSize = 512
 )
 
 // payloadParams is what header and presigned verification hand to
@@ -237,7 +240,7 @@ func (b *Body) initChunked(p payloadParams, h http.Header) error {
 		sts = append(sts, emptySHA256...)
 		b.sts = sts
 	}
-	b.br = bufio.NewReaderSize(b.src, 4096)
+	b.br = bufio.NewReaderSize(b.src, lineBufferSize)
 	return nil
 }
 
@@ -287,6 +290,63 @@ func (b *Body) Read(p []byte) (int, error) {
 		return b.readPlain(p)
 	}
 }
+
+// WriteTo implements io.WriterTo, so io.Copy(dst, body) writes the
+// verified chunks of a signed stream straight from the chunk buffer, with
+// no copy into an intermediate buffer. It returns nil only after a clean
+// end of the payload, with the same guarantees as Read's io.EOF; an error
+// of w is returned as is.
+func (b *Body) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	if b.mac != nil { // signed aws-chunked: write each verified chunk directly
+		for {
+			if len(b.pending) > 0 {
+				n, err := w.Write(b.pending)
+				total += int64(n)
+				b.pending = b.pending[n:]
+				if err == nil && len(b.pending) > 0 {
+					err = io.ErrShortWrite
+				}
+				if err != nil {
+					return total, err
+				}
+				continue
+			}
+			if b.err != nil {
+				return total, b.err
+			}
+			if b.eof {
+				return total, nil
+			}
+			if err := b.nextChunk(); err != nil {
+				return total, b.fail(err)
+			}
+		}
+	}
+	buf := chunkBufPool.Get().(*[minChunkBuffer]byte)
+	defer chunkBufPool.Put(buf)
+	for {
+		n, rerr := b.Read(buf[:])
+		if n > 0 {
+			m, err := w.Write(buf[:n])
+			total += int64(m)
+			if err == nil && m < n {
+				err = io.ErrShortWrite
+			}
+			if err != nil {
+				return total, err
+			}
+		}
+		if rerr == io.EOF {
+			return total, nil
+		}
+		if rerr != nil {
+			return total, rerr
+		}
+	}
+}
+
+var _ io.WriterTo = (*Body)(nil)
 
 // fail records a sticky error.
 func (b *Body) fail(err error) error {

@@ -133,6 +133,9 @@ func TestPayloadPlain(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			if _, _, err := copyBody(t, tc.body, plainParams(tc.mode, tc.sha, tc.header, tc.cl)); codeOf(err) != tc.wantCode {
+				t.Fatalf("WriteTo: err = %v, want code %q", err, tc.wantCode)
+			}
 			got, b, err := readBody(t, tc.body, plainParams(tc.mode, tc.sha, tc.header, tc.cl))
 			if codeOf(err) != tc.wantCode {
 				t.Fatalf("err = %v, want code %q", err, tc.wantCode)
@@ -252,5 +255,33 @@ func TestPayloadCloseBeforeEOF(t *testing.T) {
 	var nilBody *Body
 	if nilBody.Verified() != (PayloadInfo{}) {
 		t.Fatal("nil Body Verified")
+	}
+}
+
+type failWriter struct{ n int }
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if w.n <= 0 {
+		return 0, errNetwork
+	}
+	w.n--
+	return len(p), nil
+}
+
+func TestPayloadWriteToWriterError(t *testing.T) {
+	t.Parallel()
+	payload := bytes.Repeat([]byte("q"), 100)
+	body, h, _ := encodeChunked(chunkSpec{mode: PayloadStreamingSigned, payload: payload, sizes: []int{40}})
+	for _, p := range []payloadParams{testParams(PayloadStreamingSigned, h, len(body)), plainParams(PayloadUnsigned, "", nil, len(body))} {
+		b, err := newPayloadReader(io.NopCloser(bytes.NewReader(body)), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.WriteTo(&failWriter{n: 0}); !errors.Is(err, errNetwork) {
+			t.Fatalf("%v: WriteTo = %v, want the writer's error", p.mode, err)
+		}
+		if b.Verified().Complete {
+			t.Fatal("complete after a failed copy")
+		}
 	}
 }

@@ -492,7 +492,7 @@ func (s *Store) serveWatch(ctx, wctx context.Context, ch chan<- store.Event, wch
 				}
 			}
 		case <-probe:
-			pctx, cancel := context.WithTimeout(wctx, min(s.opts.RequestTimeout, s.opts.WatchProbeInterval*2))
+			pctx, cancel := context.WithTimeout(wctx, s.opts.RequestTimeout)
 			_, err := s.cli.Get(pctx, s.full(prefix), clientv3.WithCountOnly(), clientv3.WithSerializable())
 			cancel()
 			if err != nil && wctx.Err() == nil {

@@ -129,7 +129,8 @@ func (v *Verifier) verifyPostForm(r *http.Request) (*Result, error) {
 	if err := finishForm(form, policy); err != nil {
 		return nil, err
 	}
-	if form.Bucket != "" && !policy.allowsBucket(form.Bucket) {
+	fieldBucket, hasFieldBucket := f["bucket"]
+	if form.Bucket != "" && !policy.allowsBucket(form.Bucket) || hasFieldBucket && !policy.allowsBucket(fieldBucket) {
 		return nil, newError(ErrCodeAccessDenied, "Invalid according to Policy: Policy Condition failed: [\"eq\", \"$bucket\", ...]")
 	}
 	return &Result{

@@ -290,6 +290,16 @@ func TestPostFormContentLengthRange(t *testing.T) {
 			}
 		})
 	}
+	// An ["eq", "$key", ...] condition that the key does not meet.
+	eqKey := customPolicy(`["eq", "$key", "k"]`, field{"key", "other"})
+	if _, err := postVerifier(exampleNow).Verify(postRequest(t, "/", eqKey, "f", []byte("x"))); errCode(err) != sigv4.ErrCodeAccessDenied {
+		t.Fatalf("eq key mismatch: %v", err)
+	}
+	// A path-style bucket and a bucket field must both satisfy the policy.
+	both := customPolicy(`{"bucket": "b"}, ["eq", "$key", "k"]`, field{"key", "k"}, field{"bucket", "c"})
+	if _, err := postVerifier(exampleNow).Verify(postRequest(t, "/b", both, "f", []byte("x"))); errCode(err) != sigv4.ErrCodeAccessDenied {
+		t.Fatalf("path bucket ok, field bucket not: %v", err)
+	}
 	// A form whose bucket field contradicts the policy fails at once.
 	bad := customPolicy(`{"bucket": "b"}, ["eq", "$key", "k"]`, field{"key", "k"}, field{"bucket", "c"})
 	if _, err := postVerifier(exampleNow).Verify(postRequest(t, "/", bad, "f", []byte("x"))); errCode(err) != sigv4.ErrCodeAccessDenied {

@@ -122,7 +122,7 @@ func checksumAlgByHeader(name string) checksumAlg {
 // decodeChecksum decodes a base64 checksum value and checks its length for
 // the algorithm.
 func decodeChecksum(a checksumAlg, value string) ([]byte, error) {
-	if base64.StdEncoding.DecodedLen(len(value)) < a.size() || len(value) != base64.StdEncoding.EncodedLen(a.size()) {
+	if len(value) != base64.StdEncoding.EncodedLen(a.size()) {
 		return nil, newError(ErrCodeInvalidRequest, "Value for %s is invalid: want the base64 of a %d-byte %s checksum", a.header(), a.size(), a)
 	}
 	sum, err := base64.StdEncoding.Strict().DecodeString(value)

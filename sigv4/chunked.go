@@ -13,6 +13,11 @@ import (
 //	signed:   hex(size) ";chunk-signature=" sig CRLF data CRLF ... "0;chunk-signature=" sig CRLF [trailers] CRLF
 //	unsigned: hex(size) CRLF data CRLF ... "0" CRLF trailers CRLF
 //
+// The chunk size is hex without a sign; upper-case digits are accepted (as
+// HTTP chunked encoding does) although every SDK sends lower case. Nothing
+// else is tolerated: no other chunk extension, no white space, CRLF line
+// ends only.
+//
 // Each chunk signature is HMAC(signingKey, "AWS4-HMAC-SHA256-PAYLOAD" LF
 // date LF scope LF previous-signature LF hex(sha256("")) LF
 // hex(sha256(data))), chained from the seed (request) signature, so the

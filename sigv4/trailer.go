@@ -71,7 +71,7 @@ func (b *Body) readTrailer() error {
 		total += len(line)
 		switch {
 		case total > b.maxTrailer || err == bufio.ErrBufferFull:
-			return newError(ErrCodeInvalidRequest, "the aws-chunked trailer exceeds %d bytes", b.maxTrailer)
+			return newError(ErrCodeInvalidRequest, "the aws-chunked trailer is too long (at most %d bytes, %d per line)", b.maxTrailer, lineBufferSize)
 		case err != nil:
 			return sourceError(err)
 		}

@@ -3,7 +3,6 @@ package s3auth
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -352,6 +351,3 @@ func (a *Auth) authenticate(r *http.Request, service string) (*Principal, error)
 	p.Auth = res
 	return &p, nil
 }
-
-// errNoAccess is the refusal of an authenticated principal with no policy.
-var errNoAccess = errors.New("s3auth: no policy is attached")

@@ -97,7 +97,7 @@ type condValue struct {
 	raw    string // as written (string contents or JSON literal)
 	quoted bool   // raw was a JSON string
 	pat    pattern
-	arn    arnPattern
+	arn    *arnPattern // ARN operators only
 	num    float64
 	t      time.Time
 	pfx    netip.Prefix
@@ -154,14 +154,14 @@ func compileValue(op *opInfo, v *jvalue, vars bool) (condValue, string) {
 		cv.pat = p
 	case fARN:
 		if s == "*" {
-			cv.arn = arnPattern{any: true, src: s}
+			cv.arn = &arnPattern{any: true, src: s}
 			break
 		}
 		a, err := compileARN(s, vars && op.vars)
 		if err != "" {
 			return cv, string(err)
 		}
-		cv.arn = a
+		cv.arn = &a
 	case fNumeric:
 		f, ok := parseNumber(s)
 		if !ok {

@@ -96,8 +96,8 @@ func prepare(req *Request, set *PolicySet) (evalReq, string) {
 		return evalReq{}, "no policy set"
 	}
 	a := req.Action
-	i := strings.IndexByte(a, ':')
-	if i <= 0 || i == len(a)-1 || len(a) > 256 || strings.ContainsAny(a, "*?") {
+	colon := strings.IndexByte(a, ':')
+	if colon <= 0 || colon == len(a)-1 || len(a) > 256 || strings.IndexByte(a, '*') >= 0 || strings.IndexByte(a, '?') >= 0 {
 		return evalReq{}, "malformed request action " + quote(a) + "; expected \"service:Action\""
 	}
 	if req.Resource == "" {
@@ -117,10 +117,10 @@ func prepare(req *Request, set *PolicySet) (evalReq, string) {
 		}
 	}
 	r := evalReq{action: a, resource: req.Resource, ctx: req.Context, principal: set.ResourcePrincipal}
-	ha := fnv1a(a, true)
+	ha := strHash(a, true)
 	r.keyA = keyA(ha)
 	if b, ok := bucketKey(req.Resource); ok {
-		hb := fnv1a(b, false)
+		hb := strHash(b, false)
 		r.hasBucket, r.keyB, r.keyAB = true, keyB(hb), keyAB(ha, hb)
 	}
 	return r, ""

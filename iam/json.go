@@ -55,16 +55,6 @@ type jmember struct {
 	val jvalue
 }
 
-// get returns the member named key, or nil.
-func (v *jvalue) get(key string) *jvalue {
-	for i := range v.members {
-		if v.members[i].key == key {
-			return &v.members[i].val
-		}
-	}
-	return nil
-}
-
 // jsonError is a syntax error at a byte offset.
 type jsonError struct {
 	off int
@@ -86,13 +76,24 @@ type jparser struct {
 	varena []jvalue
 }
 
+// finishMembers copies the members gathered since base into the arena.
+// A full arena is replaced by a bigger one, never copied: slices handed
+// out earlier keep pointing into the old one.
 func (p *jparser) finishMembers(base int) []jmember {
+	n := len(p.mstack) - base
+	if cap(p.marena)-len(p.marena) < n {
+		p.marena = make([]jmember, 0, max(n, 2*cap(p.marena), 16))
+	}
 	start := len(p.marena)
 	p.marena = append(p.marena, p.mstack[base:]...)
 	return p.marena[start:len(p.marena):len(p.marena)]
 }
 
 func (p *jparser) finishElems(base int) []jvalue {
+	n := len(p.vstack) - base
+	if cap(p.varena)-len(p.varena) < n {
+		p.varena = make([]jvalue, 0, max(n, 2*cap(p.varena), 16))
+	}
 	start := len(p.varena)
 	p.varena = append(p.varena, p.vstack[base:]...)
 	return p.varena[start:len(p.varena):len(p.varena)]
@@ -102,8 +103,7 @@ func (p *jparser) finishElems(base int) []jvalue {
 // valid UTF-8, depth and container sizes bounded, nothing after the value.
 // It also returns the packed size (see PackedSize).
 func parseJSON(s string) (jvalue, int, *jsonError) {
-	p := jparser{s: s, mstack: make([]jmember, 0, 32), vstack: make([]jvalue, 0, 32),
-		marena: make([]jmember, 0, len(s)/24+4), varena: make([]jvalue, 0, len(s)/40+4)}
+	p := jparser{s: s, mstack: make([]jmember, 0, 16), vstack: make([]jvalue, 0, 16)}
 	p.skipWS()
 	v := p.value(0)
 	if p.err != nil {

@@ -480,7 +480,11 @@ func compileConditions(v *jvalue, stmtPath string, vars bool) ([]condition, *Par
 	if v.kind != jObject {
 		return nil, perr(path, "must be an object of operators, such as {\"StringLike\": {\"s3:prefix\": \"home/*\"}}, not "+v.kind.String())
 	}
-	var out []condition
+	n := 0
+	for i := range v.members {
+		n += len(v.members[i].val.members)
+	}
+	out := make([]condition, 0, n)
 	for i := range v.members {
 		om := &v.members[i]
 		opath := func() string { return path + "." + om.key }

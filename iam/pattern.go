@@ -283,6 +283,9 @@ func equalFoldASCII(a, b string) bool {
 	if len(a) != len(b) {
 		return false
 	}
+	if a == b {
+		return true
+	}
 	for i := 0; i < len(a); i++ {
 		c, d := a[i], b[i]
 		if c == d {

@@ -2,7 +2,6 @@ package iam
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -60,16 +59,38 @@ type principalEntry struct {
 	array bool
 }
 
-// fnv1a hashes s, folding ASCII letters to lower case when fold is set.
-func fnv1a(s string, fold bool) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if fold && c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
+// strHash hashes s eight bytes at a time. With fold, every byte is ORed
+// with 0x20, which maps ASCII upper case to lower case (and conflates a few
+// punctuation pairs: harmless, the index only selects candidates).
+func strHash(s string, fold bool) uint64 {
+	var m uint64
+	if fold {
+		m = 0x2020202020202020
+	}
+	full := s
+	h := uint64(len(s)) * 0x9e3779b97f4a7c15
+	for len(s) >= 8 {
+		x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		h = (h ^ (x | m)) * 0xff51afd7ed558ccd
+		h ^= h >> 32
+		s = s[8:]
+	}
+	if len(s) > 0 {
+		var x uint64
+		if n := len(full); n >= 8 {
+			// Re-read the last eight bytes (overlapping) instead of a loop.
+			t := full[n-8:]
+			x = uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+				uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+			x |= m
+		} else {
+			for i := 0; i < len(s); i++ {
+				x |= uint64(s[i]|byte(m)) << (8 * i)
+			}
 		}
-		h ^= uint64(c)
-		h *= 1099511628211
+		h = (h ^ x) * 0xc4ceb9fe1a85ec53
+		h ^= h >> 32
 	}
 	return h
 }
@@ -100,21 +121,25 @@ func nonZero(k uint64) uint64 {
 // bucket: up to the first '/' after the fifth ':' ("arn:aws:s3:::b" for
 // "arn:aws:s3:::b/k"). ok is false when s has fewer than five ':'.
 func bucketKey(s string) (string, bool) {
-	colons := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == ':' {
-			colons++
-			if colons == 5 {
-				for j := i + 1; j < len(s); j++ {
-					if s[j] == '/' {
-						return s[:j], true
-					}
-				}
-				return s, true
-			}
+	const s3 = "arn:aws:s3:::"
+	if len(s) > len(s3) && s[:len(s3)] == s3 {
+		if i := strings.IndexByte(s[len(s3):], '/'); i >= 0 {
+			return s[:len(s3)+i], true
 		}
+		return s, true
 	}
-	return "", false
+	off := 0
+	for range 5 {
+		i := strings.IndexByte(s[off:], ':')
+		if i < 0 {
+			return "", false
+		}
+		off += i + 1
+	}
+	if i := strings.IndexByte(s[off:], '/'); i >= 0 {
+		return s[:off+i], true
+	}
+	return s, true
 }
 
 // patternBucket returns the bucket key every ARN matching ap shares, when
@@ -167,7 +192,7 @@ func (p *Policy) buildIndex() {
 					actions = nil
 					break
 				}
-				actions = append(actions, fnv1a(st.actions[j].lit, true))
+				actions = append(actions, strHash(st.actions[j].lit, true))
 			}
 		}
 		var buckets []uint64
@@ -178,7 +203,7 @@ func (p *Policy) buildIndex() {
 					buckets = nil
 					break
 				}
-				buckets = append(buckets, fnv1a(b, false))
+				buckets = append(buckets, strHash(b, false))
 			}
 		}
 		switch {
@@ -499,5 +524,3 @@ func (p *Policy) String() string {
 	b, _ := p.MarshalJSON()
 	return string(b)
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -3,7 +3,16 @@
 // once, evaluates requests exactly as AWS does without allocating, and
 // explains every decision. It also holds the S3 operation catalog (see
 // [ClassifyS3Request]). The package is pure: no I/O, no context, no
-// global state.
+// global state. Compiled policies and the functions of this package are
+// safe for concurrent use.
+//
+// # Performance
+//
+// Parsing compiles each policy once: wildcards are pre-split, CIDRs,
+// dates and numbers parsed, and statements indexed by action and bucket so
+// that evaluation visits only the statements that can match. Evaluation
+// does not allocate unless a policy reads a typed server fact (an address,
+// a time) as a string.
 //
 // # Parsing
 //
@@ -145,6 +154,14 @@
 // anonymous requests; an AWS ARN matches PolicySet.ResourcePrincipal
 // exactly; a 12-digit account ID stands for "arn:aws:iam::ID:root".
 // NotPrincipal matches everyone not listed.
+//
+// # S3 operation catalog
+//
+// [ClassifyS3Request] maps an HTTP request (path-style or
+// virtual-hosted-style) to its S3 [Operation]: the IAM actions and resource
+// ARNs to check and the request condition keys to put in the [Context] with
+// [Context.Set]. [OperationNames] lists every supported operation with its
+// HTTP shape and checks. Unknown operations are reported, never guessed.
 //
 // # Canned policies
 //

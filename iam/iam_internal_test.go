@@ -6,25 +6,28 @@ import (
 	"unicode/utf8"
 )
 
-// refMatch is the reference wildcard matcher: plain recursion over runes,
-// '*' any run, '?' one rune, everything else literal.
+// refMatch is the reference wildcard matcher: the textbook dynamic
+// programme over runes, '*' any run, '?' one rune, everything else literal.
+// ok[i][j] says whether pat[:i] matches s[:j].
 func refMatch(pat, s []rune) bool {
-	if len(pat) == 0 {
-		return len(s) == 0
+	ok := make([][]bool, len(pat)+1)
+	for i := range ok {
+		ok[i] = make([]bool, len(s)+1)
 	}
-	switch pat[0] {
-	case '*':
-		for i := 0; i <= len(s); i++ {
-			if refMatch(pat[1:], s[i:]) {
-				return true
+	ok[0][0] = true
+	for i := 1; i <= len(pat); i++ {
+		for j := 0; j <= len(s); j++ {
+			switch pat[i-1] {
+			case '*':
+				ok[i][j] = ok[i-1][j] || (j > 0 && ok[i][j-1])
+			case '?':
+				ok[i][j] = j > 0 && ok[i-1][j-1]
+			default:
+				ok[i][j] = j > 0 && ok[i-1][j-1] && pat[i-1] == s[j-1]
 			}
 		}
-		return false
-	case '?':
-		return len(s) > 0 && refMatch(pat[1:], s[1:])
-	default:
-		return len(s) > 0 && pat[0] == s[0] && refMatch(pat[1:], s[1:])
 	}
+	return ok[len(pat)][len(s)]
 }
 
 var wildcardCases = []struct {

@@ -98,12 +98,11 @@ type Body struct {
 	wantSHA [sha256.Size]byte
 
 	// x-amz-checksum-* over the decoded payload.
-	ck        checksumAlg
-	ckHash    hash.Hash
-	ckWant    []byte
-	ckTrailer bool // the value arrives in the trailer
-	md5Hash   hash.Hash
-	md5Want   []byte
+	ck      checksumAlg
+	ckHash  hash.Hash
+	ckWant  []byte
+	md5Hash hash.Hash
+	md5Want []byte
 
 	// aws-chunked state.
 	br         *bufio.Reader

@@ -50,7 +50,7 @@ func (b *Body) initTrailer(h http.Header) error {
 	if alg == checksumNone {
 		return newError(ErrCodeInvalidRequest, "x-amz-trailer is empty; name the trailing checksum, e.g. x-amz-checksum-crc32")
 	}
-	b.ck, b.ckHash, b.ckTrailer = alg, alg.newHash(), true
+	b.ck, b.ckHash = alg, alg.newHash()
 	b.info.ChecksumAlgorithm = alg.String()
 	return nil
 }

@@ -64,6 +64,9 @@ type config struct {
 	UpstreamAK     string
 	UpstreamSK     string
 	LogLevel       slog.Level
+
+	// transport replaces the upstream transport (tests).
+	transport http.RoundTripper
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -188,6 +191,7 @@ func build(ctx context.Context, c config, getenv func(string) string, log *slog.
 		o.Credentials = credentials.NewStaticCredentialsProvider(uak, usk, "")
 		o.Domain = c.Domain
 		o.Logger = log
+		o.Transport = c.transport
 	})
 	if err != nil {
 		return fail(err)

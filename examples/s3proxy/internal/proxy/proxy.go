@@ -308,8 +308,12 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(resp.StatusCode)
 	n, cerr := copyBuffered(w, resp.Body)
+	mode := sigv4.PayloadNone
+	if pr.Auth != nil {
+		mode = pr.Auth.Payload
+	}
 	p.log.Debug("proxy: forwarded", "method", r.Method, "path", r.URL.Path, "user", pr.User,
-		"status", resp.StatusCode, "bytes", n, "took", time.Since(start))
+		"payload", mode.String(), "status", resp.StatusCode, "bytes", n, "took", time.Since(start))
 	if cerr != nil {
 		// Headers are gone: abort the response so the client sees a
 		// truncated body rather than a complete-looking one.

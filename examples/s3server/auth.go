@@ -229,8 +229,33 @@ func (f facadeAuth) Authenticate(r *http.Request) (server.Principal, io.ReadClos
 	if p.Posix.Set {
 		sp.POSIX = &server.POSIXIDs{UID: int(p.Posix.UID), GID: int(p.Posix.GID)}
 	}
-	body := p.Body()
+	var body io.ReadCloser
+	if b := p.Body(); b != nil {
+		body = codedBody{b}
+	}
 	return sp, body, nil
+}
+
+// codedBody gives the server the verifying reader's failures as S3 errors
+// (BadDigest, IncompleteBody, SignatureDoesNotMatch, ...) instead of errors
+// it does not know, which it would answer with InternalError.
+type codedBody struct{ io.ReadCloser }
+
+func (b codedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = s3Error(err)
+	}
+	return n, err
+}
+
+// WriteTo keeps the verifying reader's copy without an extra buffer.
+func (b codedBody) WriteTo(w io.Writer) (int64, error) {
+	if wt, ok := b.ReadCloser.(io.WriterTo); ok {
+		n, err := wt.WriteTo(w)
+		return n, s3Error(err)
+	}
+	return io.Copy(w, struct{ io.Reader }{b})
 }
 
 func (f facadeAuth) Authorize(ctx context.Context, sp server.Principal, r *http.Request, op server.Operation) error {

@@ -62,7 +62,7 @@ type principalEntry struct {
 // strHash hashes s eight bytes at a time. With fold, every byte is ORed
 // with 0x20, which maps ASCII upper case to lower case (and conflates a few
 // punctuation pairs: harmless, the index only selects candidates).
-func strHash(s string, fold bool) uint64 {
+func strHash[T string | []byte](s T, fold bool) uint64 {
 	var m uint64
 	if fold {
 		m = 0x2020202020202020
@@ -146,8 +146,14 @@ func bucketKey(s string) (string, bool) {
 // its first five components and its resource part up to the first '/' are
 // literal.
 func (ap *arnPattern) patternBucket() (string, bool) {
+	b, ok := ap.appendBucket(nil)
+	return string(b), ok
+}
+
+// appendBucket appends the bucket key of patternBucket to dst.
+func (ap *arnPattern) appendBucket(dst []byte) ([]byte, bool) {
 	if ap.any || ap.prefix == "" {
-		return "", false
+		return dst, false
 	}
 	var head string
 	switch ap.res.kind {
@@ -165,9 +171,19 @@ func (ap *arnPattern) patternBucket() (string, bool) {
 	case i >= 0:
 		head = head[:i]
 	case ap.res.kind != pExact:
-		return "", false
+		return dst, false
 	}
-	return ap.prefix + head, true
+	return append(append(dst, ap.prefix...), head...), true
+}
+
+// bucketHash is strHash(patternBucket()) without building the string.
+func (ap *arnPattern) bucketHash() (uint64, bool) {
+	var buf [128]byte
+	b, ok := ap.appendBucket(buf[:0])
+	if !ok {
+		return 0, false
+	}
+	return strHash(b, false), true
 }
 
 // buildIndex files every statement under the index keys a matching request
@@ -182,7 +198,7 @@ func (p *Policy) buildIndex() {
 		key uint64
 		st  int32
 	}
-	var entries []entry
+	entries := make([]entry, 0, 2*len(p.stmts))
 	for i := range p.stmts {
 		st := &p.stmts[i]
 		var actions []uint64
@@ -198,12 +214,12 @@ func (p *Policy) buildIndex() {
 		var buckets []uint64
 		if !st.notResource {
 			for j := range st.resources {
-				b, ok := st.resources[j].patternBucket()
+				h, ok := st.resources[j].bucketHash()
 				if !ok {
 					buckets = nil
 					break
 				}
-				buckets = append(buckets, strHash(b, false))
+				buckets = append(buckets, h)
 			}
 		}
 		switch {
@@ -233,12 +249,41 @@ func (p *Policy) buildIndex() {
 		size *= 2
 	}
 	p.tab = make([]idxEntry, size)
-	for _, e := range entries {
+	// Two passes over one backing array: count per slot, then fill.
+	slots := make([]int32, len(entries))
+	counts := make([]int32, size)
+	for k, e := range entries {
 		slot := p.slot(e.key)
 		p.tab[slot].key = e.key
-		if l := p.tab[slot].stmts; len(l) == 0 || l[len(l)-1] != e.st {
-			p.tab[slot].stmts = append(l, e.st)
+		slots[k] = int32(slot)
+		counts[slot]++
+	}
+	// Counting sort by slot into one backing array, in statement order.
+	offs := make([]int32, size+1)
+	for slot, c := range counts {
+		offs[slot+1] = offs[slot] + c
+	}
+	backing := make([]int32, len(entries))
+	fill := append([]int32(nil), offs[:size]...)
+	for k, e := range entries {
+		backing[fill[slots[k]]] = e.st
+		fill[slots[k]]++
+	}
+	for slot := range p.tab {
+		l := backing[offs[slot]:offs[slot+1]:offs[slot+1]]
+		if len(l) == 0 {
+			continue
 		}
+		// A statement filed twice under one slot (a hash collision of two
+		// of its keys) is listed once.
+		w := 1
+		for r := 1; r < len(l); r++ {
+			if l[r] != l[w-1] {
+				l[w] = l[r]
+				w++
+			}
+		}
+		p.tab[slot].stmts = l[:w:w]
 	}
 }
 

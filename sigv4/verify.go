@@ -378,7 +378,7 @@ func (v *Verifier) checkSignature(r *http.Request, a *authorization, names []str
 func (v *Verifier) wrapBody(r *http.Request, res *Result, key []byte, seed, amzDate, scope string) *Error {
 	hasBody := r.Body != nil && r.Body != http.NoBody
 	streaming := res.Payload >= PayloadStreamingSigned
-	if !hasBody && !streaming {
+	if !hasBody && !streaming && !hasDigestHeader(r.Header) {
 		if res.Payload == PayloadSigned && res.ContentSHA256 != emptySHA256 && r.ContentLength <= 0 {
 			return newError(ErrCodeXAmzContentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.")
 		}
@@ -410,6 +410,21 @@ func (v *Verifier) wrapBody(r *http.Request, res *Result, key []byte, seed, amzD
 	r.Body = pb
 	res.Body = pb
 	return nil
+}
+
+// hasDigestHeader reports whether the request carries a digest of its body
+// (Content-MD5 or x-amz-checksum-*): then even an empty body goes through
+// the verifying reader, which checks the digest at EOF.
+func hasDigestHeader(h http.Header) bool {
+	if _, ok := h["Content-Md5"]; ok {
+		return true
+	}
+	for k := range h {
+		if len(k) > len("X-Amz-Checksum-") && strings.EqualFold(k[:len("X-Amz-Checksum-")], "X-Amz-Checksum-") && !strings.EqualFold(k, "X-Amz-Checksum-Algorithm") && !strings.EqualFold(k, "X-Amz-Checksum-Type") {
+			return true
+		}
+	}
+	return false
 }
 
 // presignParams are the raw (still escaped) presigned query values.

@@ -98,7 +98,7 @@ var listenRE = regexp.MustCompile(`addr=(127\.0\.0\.1:[0-9]+)`)
 func startRefServer(t *testing.T, buckets ...string) *refServer {
 	t.Helper()
 	bin := serverBinary(t)
-	data := t.TempDir()
+	data := filepath.Join(t.TempDir(), "data") // the parent shows escapes
 	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--data", data, "--log-level", "info")
 	cmd.Env = append(os.Environ(), "S3AUTH_ROOT_ACCESS_KEY="+refRootAK, "S3AUTH_ROOT_SECRET_KEY="+refRootSK)
 	stderr, err := cmd.StderrPipe()

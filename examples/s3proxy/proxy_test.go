@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -137,6 +138,12 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvLog(t, slog.New(slog.DiscardHandler))
+}
+
+// newEnvLog is newEnv with the proxy logging to log.
+func newEnvLog(t *testing.T, log *slog.Logger) *env {
+	t.Helper()
 	up := startUpstream(t)
 	c, err := parseFlags([]string{"--data", t.TempDir(), "--upstream", up.URL}, io.Discard)
 	if err != nil {
@@ -149,7 +156,7 @@ func newEnv(t *testing.T) *env {
 		"S3AUTH_ROOT_ACCESS_KEY": proxyAK, "S3AUTH_ROOT_SECRET_KEY": proxySK,
 		"S3PROXY_UPSTREAM_ACCESS_KEY": upstreamAK, "S3PROXY_UPSTREAM_SECRET_KEY": upstreamSK,
 	}
-	a, err := build(context.Background(), c, func(k string) string { return vars[k] }, slog.New(slog.DiscardHandler))
+	a, err := build(context.Background(), c, func(k string) string { return vars[k] }, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,9 +179,13 @@ func (e *env) addUser(t *testing.T, name, secret string, policies ...string) {
 	}
 }
 
+// s3Client is an aws-sdk-go-v2 S3 client with the SDK's default checksum
+// behaviour (config.LoadDefaultConfig sets WhenSupported; s3.New alone
+// does not).
 func s3Client(url, ak, sk, token string, opts ...func(*s3.Options)) *s3.Client {
 	return s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider(ak, sk, token)}, opts...)
+		Credentials:                credentials.NewStaticCredentialsProvider(ak, sk, token),
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenSupported}, opts...)
 }
 
 func errCode(err error) string {
@@ -223,7 +234,8 @@ func (e *env) upstreamFile(bucket, key string) bool {
 }
 
 func TestAWSSDKThroughProxy(t *testing.T) {
-	e := newEnv(t)
+	rec := &modeRecorder{modes: map[string]int{}}
+	e := newEnvLog(t, slog.New(rec))
 	e.addUser(t, "alice", "alice-secret-1", "readwrite")
 	ctx := context.Background()
 	alice := s3Client(e.proxy.URL, "alice", "alice-secret-1", "")
@@ -268,6 +280,30 @@ func TestAWSSDKThroughProxy(t *testing.T) {
 				t.Fatalf("HeadObject: %v %+v", err, h)
 			}
 		})
+	}
+
+	// Over TLS the SDK sends its default trailing checksums
+	// (STREAMING-UNSIGNED-PAYLOAD-TRAILER, aws-chunked).
+	tlsProxy := httptest.NewTLSServer(e.app.handler)
+	t.Cleanup(tlsProxy.Close)
+	aliceTLS := s3Client(tlsProxy.URL, "alice", "alice-secret-1", "", func(o *s3.Options) { o.HTTPClient = tlsProxy.Client() })
+	for _, body := range [][]byte{small, big} {
+		// An unseekable body of known length: the SDK streams it with a
+		// trailing CRC32 instead of hashing it first.
+		unseekable := struct{ io.Reader }{bytes.NewReader(body)}
+		if _, err := aliceTLS.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bkt"), Key: aws.String("tls.bin"),
+			Body: unseekable, ContentLength: aws.Int64(int64(len(body)))}); err != nil {
+			t.Fatalf("PutObject over TLS: %v", err)
+		}
+		if got := getAll(t, direct, "bkt", "tls.bin", ""); !bytes.Equal(got, body) {
+			t.Fatalf("upstream has %d bytes, want %d", len(got), len(body))
+		}
+	}
+	if modes := rec.seen(); !slices.Contains(modes, "STREAMING-UNSIGNED-PAYLOAD-TRAILER") {
+		t.Fatalf("the SDK's trailing-checksum upload did not go through the proxy; modes seen: %v", modes)
+	}
+	if _, err := aliceTLS.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("bkt"), Key: aws.String("tls.bin")}); err != nil {
+		t.Fatal(err)
 	}
 
 	// Multipart: two parts (5 MiB + rest).
@@ -360,6 +396,7 @@ func TestAWSSDKThroughProxy(t *testing.T) {
 	if _, err := alice.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("bkt")}); err != nil {
 		t.Fatalf("DeleteBucket: %v", err)
 	}
+	t.Logf("payload modes forwarded: %v", rec.seen())
 	// Upstream errors pass through.
 	_, err = alice.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("bkt")})
 	if errCode(err) != "NotFound" {

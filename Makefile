@@ -4,22 +4,21 @@ GO ?= go
 GOBIN := $(shell $(GO) env GOPATH)/bin
 STATICCHECK := $(GOBIN)/staticcheck
 STATICCHECK_VERSION := 2026.1
-# Debian packages the integration tests use (program:package).
-DEB_TOOLS := slapd:slapd ldapadd:ldap-utils etcd:etcd-server aws:awscli s3cmd:s3cmd rclone:rclone
+# Debian packages the integration tests use.
+DEB_PACKAGES := slapd ldap-utils etcd-server awscli python3-boto3 s3cmd rclone
 FUZZTIME ?= 10s
 
 .PHONY: test deps tools vet lint unit fuzz bench cover clean
 
 test: deps tools vet lint unit
 
-## deps: install missing Debian packages for the integration tests.
+## deps: install the Debian packages the integration tests use, when missing.
+## (Checked with dpkg, not PATH: a different `aws` or `python3` on PATH does not count.)
 deps:
 	@missing=""; \
-	for pair in $(DEB_TOOLS); do \
-	  prog=$${pair%%:*}; pkg=$${pair##*:}; \
-	  if ! command -v $$prog >/dev/null 2>&1 && [ ! -x /usr/sbin/$$prog ]; then missing="$$missing $$pkg"; fi; \
+	for pkg in $(DEB_PACKAGES); do \
+	  dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; \
 	done; \
-	python3 -c 'import boto3' 2>/dev/null || missing="$$missing python3-boto3"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

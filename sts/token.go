@@ -168,7 +168,9 @@ func (r *KeyRing) Open(token string, now time.Time) (*Session, error) {
 	if len(token) == 0 || len(token) > MaxTokenSize {
 		return nil, fmt.Errorf("%w: it is empty or longer than %d bytes", ErrInvalidToken, MaxTokenSize)
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(token)
+	// Strict: the unused low bits of the last character must be zero, so
+	// no two token strings open to the same session.
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(token)
 	if err != nil {
 		return nil, fmt.Errorf("%w: not base64url", ErrInvalidToken)
 	}

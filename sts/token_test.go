@@ -219,3 +219,33 @@ func BenchmarkTokenSeal(b *testing.B) {
 		}
 	}
 }
+
+// Every character of the encoded token matters: changing any one of them,
+// to any other base64url character, must fail to open (with lenient
+// decoding the padding bits of the last character were ignored).
+func TestOpenRejectsEveryCharacterChange(t *testing.T) {
+	t.Parallel()
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	ring, _ := newRing(t, "k1")
+	for _, s := range []*sts.Session{sampleSession(), {AccessKey: "ASIA1", SecretKey: "s", Parent: "p", ParentKind: sts.ParentUser, IssuedAt: t0, Expires: t0.Add(time.Hour)}} {
+		// Try several tokens so that every length modulo 4 shows up.
+		for range 8 {
+			s.SessionName += "x"
+			tok, err := ring.Seal(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range len(tok) {
+				for j := range len(alphabet) {
+					if alphabet[j] == tok[i] {
+						continue
+					}
+					mod := tok[:i] + alphabet[j:j+1] + tok[i+1:]
+					if _, err := ring.Open(mod, t0); !errors.Is(err, sts.ErrInvalidToken) {
+						t.Fatalf("token of %d characters, character %d %q→%q: got %v, want ErrInvalidToken", len(tok), i, tok[i], alphabet[j], err)
+					}
+				}
+			}
+		}
+	}
+}

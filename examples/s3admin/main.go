@@ -215,23 +215,30 @@ func parseN(fs *flag.FlagSet, args []string, names ...string) ([]string, error) 
 }
 
 func (c *cli) main(args []string) error {
-	// Global flags before the command words.
+	// Global flags before and between the command words.
 	fs := c.flags("s3admin", true)
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	var words []string
+	for len(words) < 2 {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return errHelp
+			}
+			return usagef("%v; run s3admin -h for usage", err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		words = append(words, args[0])
+		args = args[1:]
+		if words[0] == "help" {
 			return errHelp
 		}
-		return usagef("%v; run s3admin -h for usage", err)
 	}
-	words := fs.Args()
 	if len(words) == 0 {
 		return usagef("no command given; run s3admin -h for usage")
 	}
 	group := words[0]
-	if group == "help" {
-		return errHelp
-	}
 	switch group {
 	case "user", "policy", "svcacct":
 	default:
@@ -240,7 +247,7 @@ func (c *cli) main(args []string) error {
 	if len(words) < 2 {
 		return usagef("%q needs a subcommand; run s3admin -h for usage", group)
 	}
-	verb, rest := words[1], words[2:]
+	verb, rest := words[1], args
 	name := group + " " + verb
 	type command func(name string, args []string) error
 	commands := map[string]command{

@@ -114,6 +114,19 @@ func BenchmarkParse_2KB(b *testing.B) {
 	}
 }
 
+// BenchmarkPackedSize_2KB measures one pass over the policy of
+// BenchmarkParse_2KB: a same-run yardstick for Parse on a loaded machine.
+func BenchmarkPackedSize_2KB(b *testing.B) {
+	doc := []byte(policy2KB)
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := iam.PackedSize(doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkExplain_Typical(b *testing.B) {
 	p := mustParse(b, typicalPolicy)
 	set := &iam.PolicySet{Identity: []iam.NamedPolicy{{Name: "home", Policy: p}}}

@@ -337,4 +337,3 @@ func TestFaultInjection_Directory(t *testing.T) {
 		})
 	}
 }
-

@@ -264,6 +264,11 @@ func (a *Auth) lookupSession(ctx context.Context, accessKey, token string) (sigv
 		if !ok || c.Kind != CredentialUser {
 			return sigv4.Credentials{}, invalidToken("the user that requested it no longer exists")
 		}
+		// A user removed and created again under the same name is another
+		// identity: sessions issued before its creation are not its own.
+		if created := a.dir.userCreated(s.Parent); created != 0 && s.IssuedAt.UnixNano() < created {
+			return sigv4.Credentials{}, invalidToken("the user that requested it no longer exists")
+		}
 		if !c.SessionsValidAfter.IsZero() && !s.IssuedAt.After(c.SessionsValidAfter) {
 			return sigv4.Credentials{}, invalidToken("its sessions were revoked")
 		}
@@ -289,6 +294,16 @@ func (a *Auth) lookupSession(ctx context.Context, accessKey, token string) (sigv
 		return sigv4.Credentials{}, errInvalidToken
 	}
 	return sigv4.Credentials{SecretKey: s.SecretKey, Value: res}, nil
+}
+
+// userCreated returns when the user was created (Unix ns), 0 when unknown.
+func (d *Directory) userCreated(name string) int64 {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if u := d.cache.users[name]; u != nil {
+		return u.created
+	}
+	return 0
 }
 
 // ldapCache remembers, per LDAP DN, when the user was last found valid in

@@ -342,10 +342,15 @@ func (c *policyCache) put(key string, doc []byte, pol *iam.Policy, err error) {
 // error (fail closed).
 func (c *policyCache) named(d *Directory, name string) (*iam.Policy, error) {
 	if IsBuiltinPolicy(name) {
+		// iam.Canned parses on every call: keep the compiled policy.
+		if e, ok := c.get("b:"+name, nil); ok {
+			return e.pol, e.err
+		}
 		pol, _, ok := iam.Canned(name)
 		if !ok {
 			return nil, errors.New("built-in policy " + name + " is unknown to the iam package")
 		}
+		c.put("b:"+name, nil, pol, nil)
 		return pol, nil
 	}
 	d.mu.RLock()

@@ -130,7 +130,7 @@ func (a *Auth) serveSTS(w http.ResponseWriter, r *http.Request) {
 			sts.WriteError(w, err, reqID)
 			return
 		}
-		out, err := a.AssumeRole(ctx, p, in)
+		out, err := a.assumeRole(ctx, p, in, r)
 		if err != nil {
 			sts.WriteError(w, a.stsFailure(err, reqID), reqID)
 			return
@@ -201,8 +201,16 @@ func sessionPolicy(doc []byte) (*iam.Policy, int, error) {
 // one attached policy. The session's permissions are the user's current
 // policies, narrowed by in.Policy when given. Service accounts, sessions
 // and root cannot assume roles; an explicit Deny of sts:AssumeRole in the
-// user's policies is honoured.
+// user's policies is honoured; without the HTTP request, its conditions see
+// no source address, user agent or TLS state (STSHandler supplies them).
 func (a *Auth) AssumeRole(ctx context.Context, p *Principal, in *sts.AssumeRoleInput) (*sts.AssumeRoleOutput, error) {
+	return a.assumeRole(ctx, p, in, nil)
+}
+
+// assumeRole is AssumeRole; r, when not nil, supplies the request's
+// condition keys (aws:SourceIp, aws:SecureTransport, ...) to the check of
+// sts:AssumeRole, as S3 requests have them.
+func (a *Auth) assumeRole(ctx context.Context, p *Principal, in *sts.AssumeRoleInput, r *http.Request) (*sts.AssumeRoleOutput, error) {
 	switch p.Kind {
 	case PrincipalUser:
 	case PrincipalServiceAccount:
@@ -220,8 +228,13 @@ func (a *Auth) AssumeRole(ctx context.Context, p *Principal, in *sts.AssumeRoleI
 		resource = "*"
 	}
 	ic := new(iam.Context)
-	ic.CurrentTime = a.opts.Clock.Now()
-	ic.Username, ic.UserID, ic.PrincipalType, ic.PrincipalARN = p.User, p.User, "User", p.ARN()
+	if r != nil {
+		a.fillContext(ic, p, r)
+	} else {
+		ic.CurrentTime = a.opts.Clock.Now()
+		ic.PrincipalAccount = a.opts.Account
+		ic.Username, ic.UserID, ic.PrincipalType, ic.PrincipalARN = p.User, p.User, "User", p.ARN()
+	}
 	var set iam.PolicySet
 	if err := a.policySet(ctx, p, "", &set, nil); err != nil {
 		return nil, sts.Errorf(sts.CodeAccessDenied, "the user's policies cannot be evaluated: %v", err)

@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
 	"github.com/s3auth/s3auth/s3authtest"
 )
 
@@ -31,5 +34,36 @@ func TestSessionOfRemovedUserStaysRevokedWhenNameIsReused(t *testing.T) {
 	// Sessions of the new user work.
 	if _, err := get(t, assume(t, e, "erin", "another-secret-34"), "k"); err != nil {
 		t.Fatalf("new user's session: %v", err)
+	}
+}
+
+// A Deny of sts:AssumeRole that depends on the request (source address,
+// TLS) is honoured: AssumeRole sees the same condition keys as S3 requests.
+func TestAssumeRoleDenyWithRequestConditions(t *testing.T) {
+	t.Parallel()
+	e := s3authtest.NewEnv(t)
+	const allow = `{"Effect":"Allow","Action":"s3:*","Resource":"*"}`
+	e.PutPolicy(t, "deny-loopback", `{"Version":"2012-10-17","Statement":[`+allow+`,{"Effect":"Deny","Action":"sts:AssumeRole","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"127.0.0.0/8"}}}]}`)
+	e.PutPolicy(t, "deny-plain-http", `{"Version":"2012-10-17","Statement":[`+allow+`,{"Effect":"Deny","Action":"sts:AssumeRole","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`)
+	e.PutPolicy(t, "deny-other-net", `{"Version":"2012-10-17","Statement":[`+allow+`,{"Effect":"Deny","Action":"sts:AssumeRole","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"192.0.2.0/24"}}}]}`)
+	e.AddUser(t, "loop", "loop-secret-12", "deny-loopback")
+	e.AddUser(t, "plain", "plain-secret-12", "deny-plain-http")
+	e.AddUser(t, "other", "other-secret-12", "deny-other-net")
+	role := &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::000000000000:role/x"), RoleSessionName: aws.String("s1")}
+	tests := []struct {
+		name, ak, sk, code string
+	}{
+		{"deny by source address", "loop", "loop-secret-12", "AccessDenied"},
+		{"deny without TLS", "plain", "plain-secret-12", "AccessDenied"},
+		{"deny for another network does not apply", "other", "other-secret-12", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := stsClient(e, static(tc.ak, tc.sk, "")).AssumeRole(context.Background(), role)
+			if apiCode(err) != tc.code {
+				t.Fatalf("got %v, want %q", err, tc.code)
+			}
+		})
 	}
 }

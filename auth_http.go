@@ -158,18 +158,22 @@ func stsErrorFromSigV4(err error) error {
 	if !errors.As(err, &e) {
 		return err
 	}
-	code := e.Code
+	var out *sts.Error
 	switch e.Code {
 	case sigv4.ErrCodeInvalidAccessKeyID:
-		code = sts.CodeInvalidClientTokenID
+		out = sts.Errorf(sts.CodeInvalidClientTokenID, "%s", e.Message)
+	case sigv4.ErrCodeInvalidToken:
+		// STS's word for a session token that does not open.
+		out = sts.Errorf(sts.CodeInvalidClientTokenID, "%s", e.Message)
 	case sigv4.ErrCodeRequestTimeTooSkewed:
-		code = sts.CodeRequestExpired
+		out = sts.Errorf(sts.CodeRequestExpired, "%s", e.Message)
 	case sigv4.ErrCodeAuthorizationHeaderMalformed:
-		code = sts.CodeIncompleteSignature
+		out = sts.Errorf(sts.CodeIncompleteSignature, "%s", e.Message)
+	default:
+		out = sts.Errorf(e.Code, "%s", e.Message)
+		out.StatusCode = e.StatusCode
+		out.Sender = e.StatusCode < 500
 	}
-	out := sts.Errorf(code, "%s", e.Message)
-	out.StatusCode = e.StatusCode
-	out.Sender = e.StatusCode < 500
 	return out
 }
 

@@ -2,10 +2,12 @@ package s3auth_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/s3auth/s3auth/s3authtest"
@@ -65,5 +67,43 @@ func TestAssumeRoleDenyWithRequestConditions(t *testing.T) {
 				t.Fatalf("got %v, want %q", err, tc.code)
 			}
 		})
+	}
+}
+
+// Signature failures on STS calls carry STS's codes with STS's statuses.
+func TestSTSAuthErrorsUseSTSCodes(t *testing.T) {
+	t.Parallel()
+	e := s3authtest.NewEnv(t)
+	e.AddUser(t, "gus", "gus-secret-123", "readwrite")
+	out, err := stsClient(e, static("gus", "gus-secret-123", "")).AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::000000000000:role/x"), RoleSessionName: aws.String("s1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := out.Credentials
+	tests := []struct {
+		name   string
+		prov   aws.CredentialsProvider
+		code   string
+		status int
+	}{
+		{"unknown access key", static("nobody", "nobody-secret-1", ""), "InvalidClientTokenId", 403},
+		{"invalid session token", static(*cr.AccessKeyId, *cr.SecretAccessKey, "not-a-token"), "InvalidClientTokenId", 403},
+		{"wrong secret", static("gus", "wrong-secret-12", ""), "SignatureDoesNotMatch", 403},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := stsClient(e, tc.prov).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+			var re *awshttp.ResponseError
+			if apiCode(err) != tc.code || !errors.As(err, &re) || re.HTTPStatusCode() != tc.status {
+				t.Fatalf("got %v, want %s (%d)", err, tc.code, tc.status)
+			}
+		})
+	}
+	// A request signed an hour ago is refused as RequestExpired (400).
+	e.Clock.Advance(time.Hour)
+	_, err = stsClient(e, static("gus", "gus-secret-123", "")).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	var re *awshttp.ResponseError
+	if apiCode(err) != "RequestExpired" || !errors.As(err, &re) || re.HTTPStatusCode() != 400 {
+		t.Fatalf("skewed request: got %v, want RequestExpired (400)", err)
 	}
 }

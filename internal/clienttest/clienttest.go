@@ -337,7 +337,7 @@ var (
 	// s3cmd: "ERROR: S3 error: 403 (AccessDenied): Access Denied."
 	s3cmdRe = regexp.MustCompile(`S3 error: \d+ \(([A-Za-z0-9.]+)\)`)
 	// rclone: "AccessDenied: Access Denied." at the start of a message part.
-	rcloneRe = regexp.MustCompile(`(?:^|[:\s])([A-Z][A-Za-z]+): [^\n]*status code: \d+`)
+	rcloneRe = regexp.MustCompile(`(?:^|[:\s])([A-Z][A-Za-z]+): [^\n]*\n?\s*status code: \d+`)
 	// boto3 scripts written by this package print "ERRORCODE <code>".
 	scriptRe = regexp.MustCompile(`ERRORCODE ([A-Za-z0-9.]+)`)
 )

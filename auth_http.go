@@ -240,7 +240,7 @@ func (a *Auth) assumeRole(ctx context.Context, p *Principal, in *sts.AssumeRoleI
 		ic.Username, ic.UserID, ic.PrincipalType, ic.PrincipalARN = p.User, p.User, "User", p.ARN()
 	}
 	var set iam.PolicySet
-	if err := a.policySet(ctx, p, "", &set, nil); err != nil {
+	if err := a.policySet(ctx, p, "", &set, nil, ic.PrincipalARN); err != nil {
 		return nil, sts.Errorf(sts.CodeAccessDenied, "the user's policies cannot be evaluated: %v", err)
 	}
 	if iam.Evaluate(&iam.Request{Action: "sts:AssumeRole", Resource: resource, Context: ic}, &set) == iam.ExplicitDeny {

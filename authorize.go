@@ -214,7 +214,7 @@ func (a *Auth) decide(ctx context.Context, p *Principal, bucket string, checks [
 	}
 	var set iam.PolicySet
 	var idBuf [4]iam.NamedPolicy
-	if err := a.policySet(ctx, p, bucket, &set, idBuf[:0]); err != nil {
+	if err := a.policySet(ctx, p, bucket, &set, idBuf[:0], ic.PrincipalARN); err != nil {
 		d.Reason = err.Error()
 		return d
 	}
@@ -264,8 +264,9 @@ func describe(p *Principal) string {
 	return "the user " + p.User
 }
 
-// policySet compiles (from cache) every policy that bears on p.
-func (a *Auth) policySet(ctx context.Context, p *Principal, bucket string, set *iam.PolicySet, buf []iam.NamedPolicy) error {
+// policySet compiles (from cache) every policy that bears on p; arn is
+// p.ARN(), computed once per request by the caller.
+func (a *Auth) policySet(ctx context.Context, p *Principal, bucket string, set *iam.PolicySet, buf []iam.NamedPolicy, arn string) error {
 	for _, name := range p.Policies {
 		pol, err := a.policies.named(a.dir, name)
 		if err != nil {
@@ -297,7 +298,7 @@ func (a *Auth) policySet(ctx context.Context, p *Principal, bucket string, set *
 		}
 		set.Resource = bp
 	}
-	set.ResourcePrincipal = p.ARN()
+	set.ResourcePrincipal = arn
 	return nil
 }
 

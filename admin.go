@@ -586,7 +586,7 @@ func (c *adminCall) attachment(name string, f func(context.Context, string, Targ
 	if (in.User == "") == (in.LDAPDN == "") {
 		return errorf(CodeInvalidArgument, "give exactly one of user and ldapDn")
 	}
-	if err := f(c.ctx, name, Target{User: in.User, LDAPDN: in.LDAPDN}); err != nil {
+	if err := f(c.ctx, name, Target(in)); err != nil {
 		return err
 	}
 	return c.noContent()

@@ -16,7 +16,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,11 +68,8 @@ func serverBinary(t testing.TB) string {
 			return
 		}
 		buildBin = filepath.Join(dir, "s3server")
-		gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(gobin); err != nil {
-			gobin = "go"
-		}
-		cmd := exec.Command(gobin, "build", "-o", buildBin, "./examples/s3server")
+		// go test puts its own GOROOT/bin first in PATH.
+		cmd := exec.Command("go", "build", "-o", buildBin, "./examples/s3server")
 		cmd.Dir = moduleRoot(t)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("attacks: building the reference server (go build ./examples/s3server): %v\n%s", err, out)

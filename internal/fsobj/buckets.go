@@ -140,7 +140,9 @@ func (b *Backend) BucketPolicy(bucket string) ([]byte, error) {
 		return nil, err
 	}
 	doc, err := b.root.ReadFile("meta/" + bucket + "/policy.json")
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("fsobj: reading the policy of bucket %s: %w", bucket, err)
+	} else if err != nil {
 		return nil, s3api.Errorf(s3api.CodeNoSuchBucketPolicy, "The bucket policy does not exist.")
 	}
 	return doc, nil

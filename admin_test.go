@@ -620,3 +620,19 @@ func mustCode(t *testing.T, b []byte) string {
 	}
 	return e.Code
 }
+
+func TestAdminServiceAccountLimit(t *testing.T) {
+	t.Parallel()
+	a := newAdminEnv(t)
+	a.AddUser(t, "bob", "bob-secret-1", "readwrite")
+	for range s3auth.MaxServiceAccountsPerUser {
+		if _, err := a.Auth.Directory().AddServiceAccount(context.Background(), "bob", s3auth.ServiceAccountOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := snapshot(t, a.Env)
+	a.fails(t, creds{"bob", "bob-secret-1", ""}, 409, "ServiceAccountLimit", "POST", "/service-accounts", `{"name":"one too many"}`)
+	if snapshot(t, a.Env) != before {
+		t.Fatal("a refused creation changed the directory")
+	}
+}

@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -29,6 +28,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/s3auth/s3auth"
+	"github.com/s3auth/s3auth/sigv4/sigv4test"
 )
 
 // The upstream of these tests is the reference server (examples/s3server),
@@ -51,9 +51,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	serverBin = filepath.Join(dir, "s3server")
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		goTool = "go"
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "s3proxy tests: the go command is not on PATH; it builds the reference server the tests run as upstream")
+		os.Exit(1)
 	}
 	cmd := exec.Command(goTool, "build", "-o", serverBin, "github.com/s3auth/s3auth/examples/s3server")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
@@ -493,5 +494,18 @@ func TestDenialsDecidedByProxy(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode < 400 || e.count.n.Load() != before {
 		t.Fatalf("unsigned admin call: status %d, upstream requests %d", resp.StatusCode, e.count.n.Load()-before)
+	}
+	// Signed by the proxy's root, the admin API answers with the proxy's
+	// users, not the upstream's.
+	req := sigv4test.Sign(t, sigv4test.NewRequest(t, http.MethodGet, e.proxy.URL+"/s3auth/admin/v1/users", nil), sigv4test.Credentials{AccessKey: proxyAK, SecretKey: proxySK})
+	req.RequestURI = ""
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(users), "bob") || e.count.n.Load() != before {
+		t.Fatalf("root admin call: status %d, body %s, upstream requests %d", resp.StatusCode, users, e.count.n.Load()-before)
 	}
 }

@@ -160,6 +160,8 @@ func TestAnalyzeCPURejects(t *testing.T) {
 	}
 }
 
+var burnSink int
+
 //go:noinline
 func burn(d time.Duration) int {
 	x := 0
@@ -178,7 +180,7 @@ func TestAnalyzeRealProfile(t *testing.T) {
 	if err := pprof.StartCPUProfile(&buf); err != nil {
 		t.Fatalf("another CPU profile is running (do not combine with -cpuprofile): %v", err)
 	}
-	burn(300 * time.Millisecond)
+	burnSink = burn(300 * time.Millisecond)
 	pprof.StopCPUProfile()
 	rep, err := loadgen.AnalyzeCPU(buf.Bytes(), []loadgen.Class{loadgen.PackageClass("test", "github.com/s3auth/s3auth/internal/loadgen_test")}, loadgen.AnalyzeOptions{Scope: "*"})
 	if err != nil {

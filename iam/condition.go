@@ -137,66 +137,68 @@ func parseOperator(name string) (*opInfo, qualifier, bool, string) {
 		", each (but Null) with an optional IfExists suffix and ForAnyValue:/ForAllValues: prefix"
 }
 
-// compileValue compiles one policy value for op; vars reports whether the
-// policy version substitutes variables.
-func compileValue(op *opInfo, v *jvalue, vars bool) (condValue, string) {
-	cv := condValue{raw: v.str, quoted: v.kind == jString}
+// value compiles one policy value for op into cv; c.vars reports whether
+// the policy version substitutes variables.
+func (c *compiler) value(cv *condValue, op *opInfo, v *jvalue) string {
+	*cv = condValue{raw: v.str, quoted: v.kind == jString}
 	if v.kind != jString && v.kind != jNumber && v.kind != jBool {
-		return cv, "condition values must be strings (numbers and booleans may be unquoted), not " + v.kind.String()
+		return "condition values must be strings (numbers and booleans may be unquoted), not " + v.kind.String()
 	}
+	vars := c.vars
 	s := v.str
 	switch op.fam {
 	case fString:
-		p, err := compileTemplate(s, vars && op.vars, op.like)
+		p, err := c.template(s, vars && op.vars, op.like)
 		if err != "" {
-			return cv, string(err)
+			return string(err)
 		}
 		cv.pat = p
 	case fARN:
+		a := &take(&c.arns, 1)[0]
 		if s == "*" {
-			cv.arn = &arnPattern{any: true, src: s}
+			*a = arnPattern{any: true, src: s}
+			cv.arn = a
 			break
 		}
-		a, err := compileARN(s, vars && op.vars)
-		if err != "" {
-			return cv, string(err)
+		if err := c.arn(a, s, vars && op.vars); err != "" {
+			return string(err)
 		}
-		cv.arn = &a
+		cv.arn = a
 	case fNumeric:
 		f, ok := parseNumber(s)
 		if !ok {
-			return cv, op.name + " needs a number (like \"10\" or \"2.5\"), not " + quote(s)
+			return op.name + " needs a number (like \"10\" or \"2.5\"), not " + quote(s)
 		}
 		cv.num = f
 	case fDate:
 		t, ok := parseDate(s)
 		if !ok {
-			return cv, op.name + " needs an ISO 8601 date/time (like \"2026-01-31T12:00:00Z\") or epoch seconds, not " + quote(s)
+			return op.name + " needs an ISO 8601 date/time (like \"2026-01-31T12:00:00Z\") or epoch seconds, not " + quote(s)
 		}
 		cv.t = t
 	case fBool:
 		if vars && strings.Contains(s, "${") {
-			p, err := compileTemplate(s, true, false)
+			p, err := c.template(s, true, false)
 			if err != "" {
-				return cv, string(err)
+				return string(err)
 			}
 			cv.pat = p
 			break
 		}
 		if !strings.EqualFold(s, "true") && !strings.EqualFold(s, "false") {
-			return cv, "Bool needs \"true\" or \"false\", not " + quote(s)
+			return "Bool needs \"true\" or \"false\", not " + quote(s)
 		}
 		cv.pat = pattern{kind: pExact, lit: s}
 	case fBinary:
 		b, err := base64.StdEncoding.Strict().DecodeString(s)
 		if err != nil || v.kind != jString {
-			return cv, "BinaryEquals needs a base64-encoded string, not " + quote(s)
+			return "BinaryEquals needs a base64-encoded string, not " + quote(s)
 		}
 		cv.bin = string(b)
 	case fIP:
 		p, ok := parseCIDR(s)
 		if !ok {
-			return cv, op.name + " needs an IPv4 or IPv6 address or CIDR (like \"10.0.0.0/8\" or \"2001:db8::/32\"), not " + quote(s)
+			return op.name + " needs an IPv4 or IPv6 address or CIDR (like \"10.0.0.0/8\" or \"2001:db8::/32\"), not " + quote(s)
 		}
 		cv.pfx = p
 	case fNull:
@@ -205,10 +207,10 @@ func compileValue(op *opInfo, v *jvalue, vars bool) (condValue, string) {
 			cv.null = true
 		case "false":
 		default:
-			return cv, "Null needs \"true\" (key absent) or \"false\" (key present), not " + quote(s)
+			return "Null needs \"true\" (key absent) or \"false\" (key present), not " + quote(s)
 		}
 	}
-	return cv, ""
+	return ""
 }
 
 // parseNumber accepts an optionally signed decimal with an optional

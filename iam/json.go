@@ -42,17 +42,16 @@ func (k jkind) String() string {
 }
 
 // jvalue is one parsed JSON value. Objects keep their members in document
-// order; duplicate keys are rejected while parsing.
+// order (each member is a value with its key set); duplicate keys are
+// rejected while parsing.
 type jvalue struct {
-	kind    jkind
-	str     string // string contents (unescaped), or the literal text of a number/bool
-	members []jmember
-	elems   []jvalue
-}
-
-type jmember struct {
-	key string
-	val jvalue
+	key string // member name, when the value is a member of an object
+	str string // string contents (unescaped), or the literal text of a number/bool
+	// The members of an object or the elements of an array are
+	// nodes[off:off+n] of the document's node slice.
+	off  int32
+	n    uint16 // at most maxElements
+	kind jkind
 }
 
 // jsonError is a syntax error at a byte offset.
@@ -66,54 +65,38 @@ type jparser struct {
 	pos int
 	ws  int // whitespace bytes skipped outside strings
 	err *jsonError
-	// Scratch stacks: a container's children are gathered here and copied
-	// out once, at their exact size, when the container ends.
-	mstack []jmember
-	vstack []jvalue
-	// Arenas the finished children are copied into, so that a document
-	// costs a handful of allocations rather than one per container.
-	marena []jmember
-	varena []jvalue
+	// Scratch stack: a container's children are gathered here and copied
+	// out, contiguously, when the container ends.
+	stack []jvalue
+	// The children of every container, a container's children together.
+	nodes []jvalue
 }
 
-// finishMembers copies the members gathered since base into the arena.
-// A full arena is replaced by a bigger one, never copied: slices handed
-// out earlier keep pointing into the old one.
-func (p *jparser) finishMembers(base int) []jmember {
-	n := len(p.mstack) - base
-	if cap(p.marena)-len(p.marena) < n {
-		p.marena = make([]jmember, 0, max(n, 2*cap(p.marena), 16))
-	}
-	start := len(p.marena)
-	p.marena = append(p.marena, p.mstack[base:]...)
-	return p.marena[start:len(p.marena):len(p.marena)]
-}
-
-func (p *jparser) finishElems(base int) []jvalue {
-	n := len(p.vstack) - base
-	if cap(p.varena)-len(p.varena) < n {
-		p.varena = make([]jvalue, 0, max(n, 2*cap(p.varena), 16))
-	}
-	start := len(p.varena)
-	p.varena = append(p.varena, p.vstack[base:]...)
-	return p.varena[start:len(p.varena):len(p.varena)]
+// finish copies the children gathered since base to the nodes and sets
+// v.off and v.n.
+func (p *jparser) finish(v *jvalue, base int) {
+	v.off, v.n = int32(len(p.nodes)), uint16(len(p.stack)-base)
+	p.nodes = append(p.nodes, p.stack[base:]...)
 }
 
 // parseJSON parses one strict JSON document: no duplicate keys at any level,
 // valid UTF-8, depth and container sizes bounded, nothing after the value.
-// It also returns the packed size (see PackedSize).
-func parseJSON(s string) (jvalue, int, *jsonError) {
-	p := jparser{s: s, mstack: make([]jmember, 0, 16), vstack: make([]jvalue, 0, 16)}
+// It returns the root and the nodes its containers refer to (see
+// jvalue.off), and the packed size (see PackedSize).
+func parseJSON(s string) (jvalue, []jvalue, int, *jsonError) {
+	// A policy has about one value per 19 bytes; a denser document makes
+	// nodes grow once or twice.
+	p := jparser{s: s, stack: make([]jvalue, 0, 24), nodes: make([]jvalue, 0, len(s)/16+8)}
 	p.skipWS()
 	v := p.value(0)
 	if p.err != nil {
-		return jvalue{}, 0, p.err
+		return jvalue{}, nil, 0, p.err
 	}
 	p.skipWS()
 	if p.pos != len(p.s) {
-		return jvalue{}, 0, &jsonError{p.pos, "unexpected data after the end of the JSON document"}
+		return jvalue{}, nil, 0, &jsonError{p.pos, "unexpected data after the end of the JSON document"}
 	}
-	return v, len(s) - p.ws, nil
+	return v, p.nodes, len(s) - p.ws, nil
 }
 
 func (p *jparser) fail(msg string) {
@@ -365,8 +348,8 @@ func (p *jparser) object(depth int) jvalue {
 		p.pos++
 		return v
 	}
-	base := len(p.mstack)
-	defer func() { p.mstack = p.mstack[:base] }()
+	base := len(p.stack)
+	defer func() { p.stack = p.stack[:base] }()
 	for p.err == nil {
 		p.skipWS()
 		if p.pos >= len(p.s) || p.s[p.pos] != '"' {
@@ -378,14 +361,14 @@ func (p *jparser) object(depth int) jvalue {
 		if p.err != nil {
 			break
 		}
-		for i := base; i < len(p.mstack); i++ {
-			if p.mstack[i].key == key {
+		for i := base; i < len(p.stack); i++ {
+			if p.stack[i].key == key {
 				p.pos = keyPos
 				p.fail("duplicate key " + strconv.Quote(key) + " in the same object; each key may appear only once")
 				return jvalue{}
 			}
 		}
-		if len(p.mstack)-base >= maxElements {
+		if len(p.stack)-base >= maxElements {
 			p.fail("object has more than " + strconv.Itoa(maxElements) + " members")
 			break
 		}
@@ -400,7 +383,8 @@ func (p *jparser) object(depth int) jvalue {
 		if p.err != nil {
 			break
 		}
-		p.mstack = append(p.mstack, jmember{key: key, val: val})
+		val.key = key
+		p.stack = append(p.stack, val)
 		p.skipWS()
 		if p.pos >= len(p.s) {
 			p.fail("unexpected end of the JSON document inside an object")
@@ -412,7 +396,7 @@ func (p *jparser) object(depth int) jvalue {
 		}
 		if p.s[p.pos] == '}' {
 			p.pos++
-			v.members = p.finishMembers(base)
+			p.finish(&v, base)
 			return v
 		}
 		p.fail("expected ',' or '}' in an object")
@@ -428,11 +412,11 @@ func (p *jparser) array(depth int) jvalue {
 		p.pos++
 		return v
 	}
-	base := len(p.vstack)
-	defer func() { p.vstack = p.vstack[:base] }()
+	base := len(p.stack)
+	defer func() { p.stack = p.stack[:base] }()
 	for p.err == nil {
 		p.skipWS()
-		if len(p.vstack)-base >= maxElements {
+		if len(p.stack)-base >= maxElements {
 			p.fail("array has more than " + strconv.Itoa(maxElements) + " elements")
 			break
 		}
@@ -440,7 +424,7 @@ func (p *jparser) array(depth int) jvalue {
 		if p.err != nil {
 			break
 		}
-		p.vstack = append(p.vstack, val)
+		p.stack = append(p.stack, val)
 		p.skipWS()
 		if p.pos >= len(p.s) {
 			p.fail("unexpected end of the JSON document inside an array")
@@ -452,7 +436,7 @@ func (p *jparser) array(depth int) jvalue {
 		}
 		if p.s[p.pos] == ']' {
 			p.pos++
-			v.elems = p.finishElems(base)
+			p.finish(&v, base)
 			return v
 		}
 		p.fail("expected ',' or ']' in an array")

@@ -90,11 +90,11 @@ func Parse(doc []byte, opts ...ParseOption) (*Policy, error) {
 			return nil, &SizeError{Size: size, Limit: limit}
 		}
 	}
-	root, size, jerr := parseJSON(string(doc))
+	root, nodes, size, jerr := parseJSON(string(doc))
 	if jerr != nil {
 		return nil, &ParseError{Msg: jerr.msg + " (at byte " + strconv.Itoa(jerr.off) + ")"}
 	}
-	p, perr := compilePolicy(&root, o.ResourcePolicy)
+	p, perr := compilePolicy(&root, nodes, o.ResourcePolicy)
 	if perr != nil {
 		return nil, perr
 	}
@@ -120,27 +120,32 @@ var (
 	stmtFields = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 )
 
-func compilePolicy(root *jvalue, resource bool) (*Policy, *ParseError) {
+func compilePolicy(root *jvalue, nodes []jvalue, resource bool) (*Policy, *ParseError) {
 	if root.kind != jObject {
 		return nil, perr("", "a policy must be a JSON object, not "+root.kind.String())
 	}
 	p := &Policy{resource: resource}
+	c := compiler{nodes: nodes, resource: resource}
 	var stmtVal *jvalue
-	for i := range root.members {
-		m := &root.members[i]
+	for i := range c.kids(root) {
+		m := &c.kids(root)[i]
 		switch m.key {
 		case "Version":
-			if m.val.kind != jString || (m.val.str != Version2012 && m.val.str != Version2008) {
-				return nil, perr("Version", "must be \""+Version2012+"\" (or the legacy \""+Version2008+"\"), not "+quoteValue(&m.val))
+			switch {
+			case m.kind == jString && m.str == Version2012:
+				p.version = Version2012
+			case m.kind == jString && m.str == Version2008:
+				p.version = Version2008
+			default:
+				return nil, perr("Version", "must be \""+Version2012+"\" (or the legacy \""+Version2008+"\"), not "+quoteValue(m))
 			}
-			p.version = m.val.str
 		case "Id":
-			if m.val.kind != jString {
-				return nil, perr("Id", "must be a string, not "+m.val.kind.String())
+			if m.kind != jString {
+				return nil, perr("Id", "must be a string, not "+m.kind.String())
 			}
-			p.id, p.hasID = m.val.str, true
+			p.id, p.hasID = m.str, true
 		case "Statement":
-			stmtVal = &m.val
+			stmtVal = m
 		default:
 			return nil, perr(m.key, "unknown field "+quote(m.key)+suggest(m.key, topFields))
 		}
@@ -148,26 +153,29 @@ func compilePolicy(root *jvalue, resource bool) (*Policy, *ParseError) {
 	if stmtVal == nil {
 		return nil, perr("", "missing \"Statement\"; a policy needs at least one statement")
 	}
-	vars := p.version == Version2012
+	c.vars = p.version == Version2012
 	switch stmtVal.kind {
 	case jObject:
 		p.stmtObject = true
-		st, err := compileStatement(stmtVal, "Statement", 0, resource, vars)
-		if err != nil {
+		c.count(stmtVal)
+		c.reserve()
+		p.stmts = make([]statement, 1)
+		if err := c.statement(&p.stmts[0], stmtVal, stmtRef{obj: true}); err != nil {
 			return nil, err
 		}
-		p.stmts = append(p.stmts, st)
 	case jArray:
-		if len(stmtVal.elems) == 0 {
+		if int(stmtVal.n) == 0 {
 			return nil, perr("Statement", "is empty; a policy needs at least one statement")
 		}
-		p.stmts = make([]statement, 0, len(stmtVal.elems))
-		for i := range stmtVal.elems {
-			st, err := compileStatement(&stmtVal.elems[i], "Statement["+strconv.Itoa(i)+"]", i, resource, vars)
-			if err != nil {
+		for i := range c.kids(stmtVal) {
+			c.count(&c.kids(stmtVal)[i])
+		}
+		c.reserve()
+		p.stmts = make([]statement, int(stmtVal.n))
+		for i := range c.kids(stmtVal) {
+			if err := c.statement(&p.stmts[i], &c.kids(stmtVal)[i], stmtRef{i: i}); err != nil {
 				return nil, err
 			}
-			p.stmts = append(p.stmts, st)
 		}
 	default:
 		return nil, perr("Statement", "must be a statement object or an array of them, not "+stmtVal.kind.String())
@@ -202,10 +210,132 @@ func compilePolicy(root *jvalue, resource bool) (*Policy, *ParseError) {
 }
 
 func stmtPath(p *Policy, i int) string {
-	if p.stmtObject {
+	return stmtRef{i: i, obj: p.stmtObject}.path()
+}
+
+// stmtRef names a statement for error paths, which are built only when
+// there is an error.
+type stmtRef struct {
+	i   int
+	obj bool // the policy's Statement is a single object
+}
+
+func (r stmtRef) path() string {
+	if r.obj {
 		return "Statement"
 	}
-	return "Statement[" + strconv.Itoa(i) + "]"
+	return "Statement[" + strconv.Itoa(r.i) + "]"
+}
+
+// compiler compiles the statements of one policy. The slices a compiled
+// policy holds are carved out of a few slabs, sized by counting the
+// document first, so that a policy costs a handful of allocations rather
+// than several per statement.
+type compiler struct {
+	nodes    []jvalue // the document's values (see jvalue.off)
+	resource bool
+	vars     bool // Version 2012-10-17: "${...}" are policy variables
+
+	nStr, nPat, nARN, nCond, nVal int // counts for reserve
+
+	strs  []string
+	pats  []pattern
+	arns  []arnPattern
+	conds []condition
+	vals  []condValue
+	toks  []token
+}
+
+// kids returns the members of an object or the elements of an array.
+func (c *compiler) kids(v *jvalue) []jvalue {
+	return c.nodes[v.off : v.off+int32(v.n)]
+}
+
+// take returns the next n elements of the slab *s, with their capacity
+// capped so that appending to them never writes into the slab. A slab that
+// is too small is replaced, never copied: slices taken earlier keep
+// pointing into the old one.
+func take[T any](s *[]T, n int) []T {
+	if cap(*s)-len(*s) < n {
+		*s = make([]T, 0, max(n, cap(*s), 8))
+	}
+	start := len(*s)
+	*s = (*s)[:start+n]
+	return (*s)[start : start+n : start+n]
+}
+
+// listLen is the number of strings a string-or-array element holds.
+func listLen(v *jvalue) int {
+	if v.kind == jArray {
+		return int(v.n)
+	}
+	return 1
+}
+
+// count adds what a statement needs to the slab sizes. It only estimates:
+// an invalid statement is reported by statement, and a slab that turns out
+// too small grows.
+func (c *compiler) count(st *jvalue) {
+	if st.kind != jObject {
+		return
+	}
+	for i := range c.kids(st) {
+		m := &c.kids(st)[i]
+		switch m.key {
+		case "Action", "NotAction":
+			n := listLen(m)
+			c.nStr += n
+			c.nPat += n
+		case "Resource", "NotResource":
+			n := listLen(m)
+			c.nStr += n
+			c.nARN += n
+		case "Principal", "NotPrincipal":
+			if m.kind == jObject {
+				for j := range c.kids(m) {
+					c.nStr += listLen(&c.kids(m)[j])
+				}
+			}
+		case "Condition":
+			if m.kind != jObject {
+				continue
+			}
+			for j := range c.kids(m) {
+				op := &c.kids(m)[j]
+				if op.kind != jObject {
+					continue
+				}
+				arn := strings.Contains(op.key, "Arn")
+				for k := range c.kids(op) {
+					n := listLen(&c.kids(op)[k])
+					c.nCond++
+					c.nVal += n
+					if arn {
+						c.nARN += n
+					}
+				}
+			}
+		}
+	}
+}
+
+// reserve allocates the slabs counted by count.
+func (c *compiler) reserve() {
+	if c.nStr > 0 {
+		c.strs = make([]string, 0, c.nStr)
+	}
+	if c.nPat > 0 {
+		c.pats = make([]pattern, 0, c.nPat)
+	}
+	if c.nARN > 0 {
+		c.arns = make([]arnPattern, 0, c.nARN)
+	}
+	if c.nCond > 0 {
+		c.conds = make([]condition, 0, c.nCond)
+	}
+	if c.nVal > 0 {
+		c.vals = make([]condValue, 0, c.nVal)
+	}
 }
 
 func quoteValue(v *jvalue) string {
@@ -215,85 +345,92 @@ func quoteValue(v *jvalue) string {
 	return v.kind.String()
 }
 
-// stringList reads a string or a non-empty array of non-empty strings.
-func stringList(v *jvalue, base, field string) ([]string, *ParseError) {
-	if v.kind == jString && v.str != "" {
-		return []string{v.str}, nil
+// stringList reads a string or a non-empty array of non-empty strings, the
+// element sr.f1 (or sr.f1.f2 when f2 is not empty).
+func (c *compiler) stringList(v *jvalue, sr stmtRef, f1, f2 string) ([]string, *ParseError) {
+	path := func() string {
+		p := sr.path() + "." + f1
+		if f2 != "" {
+			p += "." + f2
+		}
+		return p
 	}
-	path := base + "." + field
 	switch v.kind {
 	case jString:
 		if v.str == "" {
-			return nil, perr(path, "must not be an empty string")
+			return nil, perr(path(), "must not be an empty string")
 		}
-		return []string{v.str}, nil
+		out := take(&c.strs, 1)
+		out[0] = v.str
+		return out, nil
 	case jArray:
-		if len(v.elems) == 0 {
-			return nil, perr(path, "must not be an empty array")
+		if int(v.n) == 0 {
+			return nil, perr(path(), "must not be an empty array")
 		}
-		out := make([]string, len(v.elems))
-		for i := range v.elems {
-			e := &v.elems[i]
+		out := take(&c.strs, int(v.n))
+		for i := range c.kids(v) {
+			e := &c.kids(v)[i]
 			if e.kind != jString {
-				return nil, perr(path+"["+strconv.Itoa(i)+"]", "must be a string, not "+e.kind.String())
+				return nil, perr(path()+"["+strconv.Itoa(i)+"]", "must be a string, not "+e.kind.String())
 			}
 			if e.str == "" {
-				return nil, perr(path+"["+strconv.Itoa(i)+"]", "must not be an empty string")
+				return nil, perr(path()+"["+strconv.Itoa(i)+"]", "must not be an empty string")
 			}
 			out[i] = e.str
 		}
 		return out, nil
 	}
-	return nil, perr(path, "must be a string or an array of strings, not "+v.kind.String())
+	return nil, perr(path(), "must be a string or an array of strings, not "+v.kind.String())
 }
 
-func compileStatement(v *jvalue, path string, index int, resource, vars bool) (statement, *ParseError) {
-	st := statement{index: index}
+// statement compiles the statement v into st.
+func (c *compiler) statement(st *statement, v *jvalue, sr stmtRef) *ParseError {
+	st.index = sr.i
 	if v.kind != jObject {
-		return st, perr(path, "a statement must be an object, not "+v.kind.String())
+		return perr(sr.path(), "a statement must be an object, not "+v.kind.String())
 	}
 	var effect, principal, action, res, cond *jvalue
-	for i := range v.members {
-		m := &v.members[i]
+	for i := range c.kids(v) {
+		m := &c.kids(v)[i]
 		switch m.key {
 		case "Sid":
-			if m.val.kind != jString {
-				return st, perr(path+".Sid", "must be a string, not "+m.val.kind.String())
+			if m.kind != jString {
+				return perr(sr.path()+".Sid", "must be a string, not "+m.kind.String())
 			}
-			st.sid = m.val.str
+			st.sid = m.str
 		case "Effect":
-			effect = &m.val
+			effect = m
 		case "Principal", "NotPrincipal":
 			if principal != nil {
-				return st, perr(path+"."+m.key, "a statement has either Principal or NotPrincipal, not both")
+				return perr(sr.path()+"."+m.key, "a statement has either Principal or NotPrincipal, not both")
 			}
-			principal, st.notPrincipal = &m.val, m.key == "NotPrincipal"
+			principal, st.notPrincipal = m, m.key == "NotPrincipal"
 		case "Action", "NotAction":
 			if action != nil {
-				return st, perr(path+"."+m.key, "a statement has either Action or NotAction, not both")
+				return perr(sr.path()+"."+m.key, "a statement has either Action or NotAction, not both")
 			}
-			action, st.notAction = &m.val, m.key == "NotAction"
+			action, st.notAction = m, m.key == "NotAction"
 		case "Resource", "NotResource":
 			if res != nil {
-				return st, perr(path+"."+m.key, "a statement has either Resource or NotResource, not both")
+				return perr(sr.path()+"."+m.key, "a statement has either Resource or NotResource, not both")
 			}
-			res, st.notResource = &m.val, m.key == "NotResource"
+			res, st.notResource = m, m.key == "NotResource"
 		case "Condition":
-			cond = &m.val
+			cond = m
 		default:
-			return st, perr(path+"."+m.key, "unknown field "+quote(m.key)+suggest(m.key, stmtFields))
+			return perr(sr.path()+"."+m.key, "unknown field "+quote(m.key)+suggest(m.key, stmtFields))
 		}
 	}
 	// Effect
 	if effect == nil {
-		return st, perr(path, "missing \"Effect\"; set it to \"Allow\" or \"Deny\"")
+		return perr(sr.path(), "missing \"Effect\"; set it to \"Allow\" or \"Deny\"")
 	}
 	switch {
 	case effect.kind == jString && effect.str == "Allow":
 	case effect.kind == jString && effect.str == "Deny":
 		st.deny = true
 	default:
-		return st, perr(path+".Effect", "must be \"Allow\" or \"Deny\" (case-sensitive), not "+quoteValue(effect))
+		return perr(sr.path()+".Effect", "must be \"Allow\" or \"Deny\" (case-sensitive), not "+quoteValue(effect))
 	}
 	// Principal
 	pname := "Principal"
@@ -301,16 +438,14 @@ func compileStatement(v *jvalue, path string, index int, resource, vars bool) (s
 		pname = "NotPrincipal"
 	}
 	switch {
-	case principal != nil && !resource:
-		return st, perr(path+"."+pname, pname+" is allowed only in resource (bucket) policies; an identity, session or service-account policy applies to whoever it is attached to, so remove it")
-	case principal == nil && resource:
-		return st, perr(path, "missing \"Principal\"; a bucket policy must say whom each statement applies to (\"*\" for everyone)")
+	case principal != nil && !c.resource:
+		return perr(sr.path()+"."+pname, pname+" is allowed only in resource (bucket) policies; an identity, session or service-account policy applies to whoever it is attached to, so remove it")
+	case principal == nil && c.resource:
+		return perr(sr.path(), "missing \"Principal\"; a bucket policy must say whom each statement applies to (\"*\" for everyone)")
 	case principal != nil:
-		ps, err := compilePrincipal(principal, path+"."+pname)
-		if err != nil {
-			return st, err
+		if err := c.principal(&st.principal, principal, sr, pname); err != nil {
+			return err
 		}
-		st.principal = ps
 	}
 	// Action
 	aname := "Action"
@@ -318,20 +453,19 @@ func compileStatement(v *jvalue, path string, index int, resource, vars bool) (s
 		aname = "NotAction"
 	}
 	if action == nil {
-		return st, perr(path, "missing \"Action\" (or \"NotAction\"), e.g. \"s3:GetObject\"")
+		return perr(sr.path(), "missing \"Action\" (or \"NotAction\"), e.g. \"s3:GetObject\"")
 	}
-	acts, err := stringList(action, path, aname)
+	acts, err := c.stringList(action, sr, aname, "")
 	if err != nil {
-		return st, err
+		return err
 	}
 	st.actionSrc = acts
-	st.actions = make([]pattern, len(acts))
+	st.actions = take(&c.pats, len(acts))
 	for i, a := range acts {
 		if msg := validAction(a); msg != "" {
-			return st, perr(elemPath(path+"."+aname, action, i), msg)
+			return perr(elemPath(sr.path()+"."+aname, action, i), msg)
 		}
-		p, _ := compileTemplate(a, false, true)
-		st.actions[i] = p
+		st.actions[i], _ = c.template(a, false, true)
 	}
 	// Resource
 	rname := "Resource"
@@ -339,30 +473,28 @@ func compileStatement(v *jvalue, path string, index int, resource, vars bool) (s
 		rname = "NotResource"
 	}
 	if res == nil {
-		return st, perr(path, "missing \"Resource\" (or \"NotResource\"), e.g. \"arn:aws:s3:::bucket/*\"")
+		return perr(sr.path(), "missing \"Resource\" (or \"NotResource\"), e.g. \"arn:aws:s3:::bucket/*\"")
 	}
-	rs, err := stringList(res, path, rname)
+	rs, err := c.stringList(res, sr, rname, "")
 	if err != nil {
-		return st, err
+		return err
 	}
 	st.resourceSrc = rs
-	st.resources = make([]arnPattern, len(rs))
+	st.resources = take(&c.arns, len(rs))
 	for i, r := range rs {
-		ap, msg := compileARN(r, vars)
-		if msg != "" {
-			return st, perr(elemPath(path+"."+rname, res, i), string(msg))
+		if msg := c.arn(&st.resources[i], r, c.vars); msg != "" {
+			return perr(elemPath(sr.path()+"."+rname, res, i), string(msg))
 		}
-		st.resources[i] = ap
 	}
 	// Condition
 	if cond != nil {
-		conds, err := compileConditions(cond, path, vars)
+		conds, err := c.conditions(cond, sr)
 		if err != nil {
-			return st, err
+			return err
 		}
 		st.conds = conds
 	}
-	return st, nil
+	return nil
 }
 
 func elemPath(path string, v *jvalue, i int) string {
@@ -402,33 +534,35 @@ func validAction(a string) string {
 
 var principalTypes = []string{"AWS", "Federated", "Service", "CanonicalUser"}
 
-func compilePrincipal(v *jvalue, path string) (principalSet, *ParseError) {
-	var ps principalSet
+// principal compiles the Principal (or NotPrincipal: pname) v into ps.
+func (c *compiler) principal(ps *principalSet, v *jvalue, sr stmtRef, pname string) *ParseError {
+	path := func() string { return sr.path() + "." + pname }
 	if v.kind == jString {
 		if v.str != "*" {
-			return ps, perr(path, "must be \"*\" or an object such as {\"AWS\": \"arn:aws:iam::123456789012:user/alice\"}, not "+quote(v.str))
+			return perr(path(), "must be \"*\" or an object such as {\"AWS\": \"arn:aws:iam::123456789012:user/alice\"}, not "+quote(v.str))
 		}
 		ps.any, ps.star = true, true
-		return ps, nil
+		return nil
 	}
 	if v.kind != jObject {
-		return ps, perr(path, "must be \"*\" or an object such as {\"AWS\": [...]}, not "+v.kind.String())
+		return perr(path(), "must be \"*\" or an object such as {\"AWS\": [...]}, not "+v.kind.String())
 	}
-	if len(v.members) == 0 {
-		return ps, perr(path, "must not be empty")
+	if int(v.n) == 0 {
+		return perr(path(), "must not be empty")
 	}
-	for i := range v.members {
-		m := &v.members[i]
+	ps.entries = make([]principalEntry, 0, int(v.n))
+	for i := range c.kids(v) {
+		m := &c.kids(v)[i]
 		if !slices.Contains(principalTypes, m.key) {
-			return ps, perr(path+"."+m.key, "unknown principal type "+quote(m.key)+suggest(m.key, principalTypes))
+			return perr(path()+"."+m.key, "unknown principal type "+quote(m.key)+suggest(m.key, principalTypes))
 		}
-		ids, err := stringList(&m.val, path, m.key)
+		ids, err := c.stringList(m, sr, pname, m.key)
 		if err != nil {
-			return ps, err
+			return err
 		}
-		ps.entries = append(ps.entries, principalEntry{typ: m.key, ids: ids, array: m.val.kind == jArray})
+		ps.entries = append(ps.entries, principalEntry{typ: m.key, ids: ids, array: m.kind == jArray})
 		for j, id := range ids {
-			ep := elemPath(path+"."+m.key, &m.val, j)
+			ep := func() string { return elemPath(path()+"."+m.key, m, j) }
 			switch m.key {
 			case "AWS":
 				switch {
@@ -438,21 +572,21 @@ func compilePrincipal(v *jvalue, path string) (principalSet, *ParseError) {
 					ps.arns = append(ps.arns, "arn:aws:iam::"+id+":root")
 				default:
 					if strings.ContainsAny(id, "*?") {
-						return ps, perr(ep, "wildcards are not allowed in principals except \"*\" alone")
+						return perr(ep(), "wildcards are not allowed in principals except \"*\" alone")
 					}
 					if !looksLikeARN(id) {
-						return ps, perr(ep, "malformed principal "+quote(id)+"; use an ARN such as \"arn:aws:iam::123456789012:user/alice\", a 12-digit account ID or \"*\"")
+						return perr(ep(), "malformed principal "+quote(id)+"; use an ARN such as \"arn:aws:iam::123456789012:user/alice\", a 12-digit account ID or \"*\"")
 					}
 					ps.arns = append(ps.arns, id)
 				}
 			default:
 				if strings.ContainsAny(id, "*?") && id != "*" {
-					return ps, perr(ep, "wildcards are not allowed in principals except \"*\" alone")
+					return perr(ep(), "wildcards are not allowed in principals except \"*\" alone")
 				}
 			}
 		}
 	}
-	return ps, nil
+	return nil
 }
 
 func isAccountID(s string) bool {
@@ -475,61 +609,59 @@ func looksLikeARN(s string) bool {
 	return parts[1] != "" && parts[2] != "" && parts[5] != ""
 }
 
-func compileConditions(v *jvalue, stmtPath string, vars bool) ([]condition, *ParseError) {
-	path := stmtPath + ".Condition"
+// conditions compiles the Condition element v of statement sr.
+func (c *compiler) conditions(v *jvalue, sr stmtRef) ([]condition, *ParseError) {
+	path := func() string { return sr.path() + ".Condition" }
 	if v.kind != jObject {
-		return nil, perr(path, "must be an object of operators, such as {\"StringLike\": {\"s3:prefix\": \"home/*\"}}, not "+v.kind.String())
+		return nil, perr(path(), "must be an object of operators, such as {\"StringLike\": {\"s3:prefix\": \"home/*\"}}, not "+v.kind.String())
 	}
 	n := 0
-	for i := range v.members {
-		n += len(v.members[i].val.members)
+	for i := range c.kids(v) {
+		n += int(c.kids(v)[i].n)
 	}
-	out := make([]condition, 0, n)
-	for i := range v.members {
-		om := &v.members[i]
-		opath := func() string { return path + "." + om.key }
+	out := take(&c.conds, n)[:0]
+	for i := range c.kids(v) {
+		om := &c.kids(v)[i]
+		opath := func() string { return path() + "." + om.key }
 		op, q, ifExists, msg := parseOperator(om.key)
 		if msg != "" {
 			return nil, perr(opath(), msg)
 		}
-		if om.val.kind != jObject {
-			return nil, perr(opath(), "must be an object of condition keys, such as {\"s3:prefix\": [\"home/*\"]}, not "+om.val.kind.String())
+		if om.kind != jObject {
+			return nil, perr(opath(), "must be an object of condition keys, such as {\"s3:prefix\": [\"home/*\"]}, not "+om.kind.String())
 		}
-		if len(om.val.members) == 0 {
+		if int(om.n) == 0 {
 			return nil, perr(opath(), "must name at least one condition key")
 		}
-		for j := range om.val.members {
-			km := &om.val.members[j]
+		for j := range c.kids(om) {
+			km := &c.kids(om)[j]
 			kpath := func() string { return opath() + "." + km.key }
-			key, kerr := resolveKey(km.key, false)
+			key, sk, kerr := resolveKeyInfo(km.key, false)
 			if kerr != "" {
 				return nil, perr(kpath(), string(kerr))
 			}
-			if key.id != kRequest {
-				sk := serverKeys[key.name]
-				if sk.families&op.fam == 0 {
-					return nil, perr(kpath(), op.name+" cannot be used with "+sk.name+"; it is "+familyHint(sk.families))
-				}
+			if key.id != kRequest && sk.families&op.fam == 0 {
+				return nil, perr(kpath(), op.name+" cannot be used with "+sk.name+"; it is "+familyHint(sk.families))
 			}
-			c := condition{op: op, qual: q, ifExists: ifExists, opName: om.key, keyName: km.key, key: key}
-			elems := []jvalue{km.val}
-			switch km.val.kind {
-			case jArray:
-				if len(km.val.elems) == 0 {
+			nv := 1
+			if km.kind == jArray {
+				if int(km.n) == 0 {
 					return nil, perr(kpath(), "must have at least one value")
 				}
-				elems = km.val.elems
+				nv = int(km.n)
 			}
-			c.values = make([]condValue, len(elems))
-			for e := range elems {
-				cv, msg := compileValue(op, &elems[e], vars)
-				if msg != "" {
-					return nil, perr(elemPath(kpath(), &km.val, e), msg)
+			out = append(out, condition{op: op, qual: q, ifExists: ifExists, opName: om.key, keyName: km.key, key: key,
+				values: take(&c.vals, nv), arrayForm: km.kind == jArray})
+			cond := &out[len(out)-1]
+			for e := range cond.values {
+				ev := km
+				if km.kind == jArray {
+					ev = &c.kids(km)[e]
 				}
-				c.values[e] = cv
+				if msg := c.value(&cond.values[e], op, ev); msg != "" {
+					return nil, perr(elemPath(kpath(), km, e), msg)
+				}
 			}
-			c.arrayForm = km.val.kind == jArray
-			out = append(out, c)
 		}
 	}
 	return out, nil

@@ -52,6 +52,13 @@ type templateError string
 // variable (or one of the escapes ${*} ${?} ${$}); with wild, '*' and '?'
 // are wildcards.
 func compileTemplate(s string, vars, wild bool) (pattern, templateError) {
+	var c compiler
+	return c.template(s, vars, wild)
+}
+
+// template is compileTemplate with the tokens taken from c's slab.
+// Literal tokens are substrings of s unless an escape joins two pieces.
+func (c *compiler) template(s string, vars, wild bool) (pattern, templateError) {
 	// Fast paths without allocation: plain literals and "literal*".
 	special := func(c byte) bool { return (vars && c == '$') || (wild && (c == '*' || c == '?')) }
 	plain := true
@@ -70,30 +77,51 @@ func compileTemplate(s string, vars, wild bool) (pattern, templateError) {
 		}
 		return pattern{kind: pExact, lit: s}, ""
 	}
-	var toks []token
-	var lit strings.Builder
-	flush := func() {
-		if lit.Len() > 0 {
-			toks = append(toks, token{kind: tLit, s: lit.String()})
-			lit.Reset()
+	var buf [maxStackToks]token
+	toks := buf[:0]
+	// The literal being gathered: s[litStart:litEnd], or joined when
+	// an escape made it non-contiguous.
+	litStart, litEnd := 0, 0
+	var joined []byte
+	lit := func(a, b int) {
+		switch {
+		case joined != nil:
+			joined = append(joined, s[a:b]...)
+		case litStart == litEnd:
+			litStart, litEnd = a, b
+		case litEnd == a:
+			litEnd = b
+		default:
+			joined = append(append(make([]byte, 0, litEnd-litStart+b-a+8), s[litStart:litEnd]...), s[a:b]...)
 		}
+	}
+	flush := func() {
+		switch {
+		case joined != nil:
+			toks = append(toks, token{kind: tLit, s: string(joined)})
+			joined = nil
+		case litEnd > litStart:
+			toks = append(toks, token{kind: tLit, s: s[litStart:litEnd]})
+		}
+		litStart, litEnd = 0, 0
 	}
 	hasVar := false
 	for i := 0; i < len(s); {
-		c := s[i]
+		ch := s[i]
 		switch {
-		case vars && c == '$' && i+1 < len(s) && s[i+1] == '{':
+		case vars && ch == '$' && i+1 < len(s) && s[i+1] == '{':
 			end := strings.IndexByte(s[i:], '}')
 			if end < 0 {
 				return pattern{}, "unterminated policy variable \"${\"; close it with '}' or write a literal '$' as ${$}"
 			}
 			inner := s[i+2 : i+end]
-			i += end + 1
 			switch inner {
 			case "*", "?", "$":
-				lit.WriteString(inner)
+				lit(i+2, i+end)
+				i += end + 1
 				continue
 			}
+			i += end + 1
 			tok, err := parseVariable(inner)
 			if err != "" {
 				return pattern{}, err
@@ -101,23 +129,23 @@ func compileTemplate(s string, vars, wild bool) (pattern, templateError) {
 			flush()
 			toks = append(toks, tok)
 			hasVar = true
-		case wild && c == '*':
+		case wild && ch == '*':
 			flush()
 			if len(toks) == 0 || toks[len(toks)-1].kind != tStar {
 				toks = append(toks, token{kind: tStar})
 			}
 			i++
-		case wild && c == '?':
+		case wild && ch == '?':
 			flush()
 			toks = append(toks, token{kind: tQuest})
 			i++
 		default:
-			lit.WriteByte(c)
+			lit(i, i+1)
 			i++
 		}
 	}
 	flush()
-	p := pattern{toks: toks, hasVar: hasVar, kind: pGlob}
+	p := pattern{hasVar: hasVar, kind: pGlob}
 	switch {
 	case hasVar:
 	case len(toks) == 0:
@@ -129,8 +157,9 @@ func compileTemplate(s string, vars, wild bool) (pattern, templateError) {
 	case len(toks) == 2 && toks[0].kind == tLit && toks[1].kind == tStar:
 		p.kind, p.lit = pPrefix, toks[0].s
 	}
-	if p.kind != pGlob {
-		p.toks = nil
+	if p.kind == pGlob {
+		p.toks = take(&c.toks, len(toks))
+		copy(p.toks, toks)
 	}
 	return p, ""
 }
@@ -156,20 +185,58 @@ func parseVariable(inner string) (token, templateError) {
 
 // resolveKey validates a condition key or variable name.
 func resolveKey(name string, variable bool) (keyRef, templateError) {
-	lower := strings.ToLower(name)
+	k, _, err := resolveKeyInfo(name, variable)
+	return k, err
+}
+
+// resolveKeyInfo is resolveKey that also returns the server key's
+// description (zero for a request key).
+func resolveKeyInfo(name string, variable bool) (keyRef, serverKey, templateError) {
+	lower := lowerKey(name)
 	if !validKeyName(lower) {
-		return keyRef{}, templateError("malformed key " + quote(name) + "; keys look like \"service:name\", e.g. \"aws:username\" or \"s3:prefix\"")
+		return keyRef{}, serverKey{}, templateError("malformed key " + quote(name) + "; keys look like \"service:name\", e.g. \"aws:username\" or \"s3:prefix\"")
 	}
 	if sk, ok := serverKeys[lower]; ok {
 		if sk.families == 0 || (variable && !sk.variable) {
-			return keyRef{}, templateError("key " + quote(name) + " is not supported by this server")
+			return keyRef{}, serverKey{}, templateError("key " + quote(name) + " is not supported by this server")
 		}
-		return keyRef{id: sk.id, name: lower}, ""
+		return keyRef{id: sk.id, name: lower}, sk, ""
 	}
 	if strings.HasPrefix(lower, "aws:") {
-		return keyRef{}, templateError("key " + quote(name) + " is not supported by this server; supported aws: keys are " + supportedAWSKeys())
+		return keyRef{}, serverKey{}, templateError("key " + quote(name) + " is not supported by this server; supported aws: keys are " + supportedAWSKeys())
 	}
-	return keyRef{id: kRequest, name: lower}, ""
+	return keyRef{id: kRequest, name: lower}, serverKey{}, ""
+}
+
+// commonKeys lists, in lower case, the keys policies often write in mixed
+// case, so that lowerKey can return them without allocating.
+var commonKeys = [...]string{
+	"aws:principaltype", "aws:principalarn", "aws:principalaccount", "aws:sourceip",
+	"aws:securetransport", "aws:currenttime", "aws:epochtime", "aws:tokenissuetime",
+	"aws:useragent", "aws:referer", "s3:authtype", "s3:signatureage",
+	"s3:requestobjecttagkeys", "s3:versionid", "s3:locationconstraint", "s3:tlsversion",
+}
+
+// lowerKey returns strings.ToLower(name), without allocating when name is
+// lower case already or one of commonKeys.
+func lowerKey(name string) string {
+	upper := false
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= utf8.RuneSelf {
+			return strings.ToLower(name)
+		}
+		upper = upper || c >= 'A' && c <= 'Z'
+	}
+	if !upper {
+		return name
+	}
+	for _, k := range commonKeys {
+		if equalFoldASCII(name, k) {
+			return k
+		}
+	}
+	return strings.ToLower(name)
 }
 
 func supportedAWSKeys() string {
@@ -318,39 +385,47 @@ type arnPattern struct {
 
 // compileARN compiles a Resource element or an ARN condition value.
 func compileARN(s string, vars bool) (arnPattern, templateError) {
-	ap := arnPattern{src: s}
+	var c compiler
+	var ap arnPattern
+	err := c.arn(&ap, s, vars)
+	return ap, err
+}
+
+// arn is compileARN into *ap, with the slices taken from c's slabs.
+func (c *compiler) arn(ap *arnPattern, s string, vars bool) templateError {
+	*ap = arnPattern{src: s}
 	if s == "*" {
 		ap.any = true
-		return ap, ""
+		return ""
 	}
 	var parts [6]string
 	rest := s
 	for i := 0; i < 5; i++ {
 		j := strings.IndexByte(rest, ':')
 		if j < 0 {
-			return ap, templateError("malformed ARN " + quote(s) + "; expected \"arn:partition:service:region:account:resource\" (e.g. \"arn:aws:s3:::bucket/key\") or \"*\"")
+			return templateError("malformed ARN " + quote(s) + "; expected \"arn:partition:service:region:account:resource\" (e.g. \"arn:aws:s3:::bucket/key\") or \"*\"")
 		}
 		parts[i], rest = rest[:j], rest[j+1:]
 	}
 	parts[5] = rest
 	if parts[0] != "arn" {
-		return ap, templateError("malformed ARN " + quote(s) + ": it must start with \"arn:\"")
+		return templateError("malformed ARN " + quote(s) + ": it must start with \"arn:\"")
 	}
 	if parts[1] == "" || parts[2] == "" || parts[5] == "" {
-		return ap, templateError("malformed ARN " + quote(s) + ": partition, service and resource must not be empty")
+		return templateError("malformed ARN " + quote(s) + ": partition, service and resource must not be empty")
 	}
 	if strings.ContainsAny(parts[2], "*?") {
-		return ap, templateError("malformed ARN " + quote(s) + ": wildcards are not allowed in the service component")
+		return templateError("malformed ARN " + quote(s) + ": wildcards are not allowed in the service component")
 	}
 	var comps [5]pattern
 	literal := true
 	for i := 0; i < 5; i++ {
 		if strings.Contains(parts[i], "${") {
-			return ap, templateError("ARN " + quote(s) + ": policy variables are allowed only in the resource part (after the fifth ':')")
+			return templateError("ARN " + quote(s) + ": policy variables are allowed only in the resource part (after the fifth ':')")
 		}
-		p, err := compileTemplate(parts[i], false, true)
+		p, err := c.template(parts[i], false, true)
 		if err != "" {
-			return ap, err
+			return err
 		}
 		comps[i] = p
 		if p.kind != pExact {
@@ -360,14 +435,15 @@ func compileARN(s string, vars bool) (arnPattern, templateError) {
 	if literal {
 		ap.prefix = s[:len(s)-len(rest)]
 	} else {
-		ap.comps = append([]pattern(nil), comps[:]...)
+		ap.comps = take(&c.pats, len(comps))
+		copy(ap.comps, comps[:])
 	}
-	res, err := compileTemplate(parts[5], vars, true)
+	res, err := c.template(parts[5], vars, true)
 	if err != "" {
-		return ap, err
+		return err
 	}
 	ap.res = res
-	return ap, ""
+	return ""
 }
 
 // match reports whether the ARN s matches. ok is false when a variable had

@@ -198,11 +198,16 @@ func (p *Policy) buildIndex() {
 		key uint64
 		st  int32
 	}
-	entries := make([]entry, 0, 2*len(p.stmts))
+	// Scratch lives on the stack for policies of ordinary size.
+	var entryBuf [64]entry
+	var otherBuf [32]int32
+	entries, other := entryBuf[:0], otherBuf[:0]
 	for i := range p.stmts {
 		st := &p.stmts[i]
+		var actionBuf, bucketBuf [8]uint64
 		var actions []uint64
 		if !st.notAction {
+			actions = actionBuf[:0]
 			for j := range st.actions {
 				if st.actions[j].kind != pExact {
 					actions = nil
@@ -213,6 +218,7 @@ func (p *Policy) buildIndex() {
 		}
 		var buckets []uint64
 		if !st.notResource {
+			buckets = bucketBuf[:0]
 			for j := range st.resources {
 				h, ok := st.resources[j].bucketHash()
 				if !ok {
@@ -238,8 +244,14 @@ func (p *Policy) buildIndex() {
 				entries = append(entries, entry{keyB(b), int32(i)})
 			}
 		default:
-			p.other = append(p.other, int32(i))
+			other = append(other, int32(i))
 		}
+	}
+	// One backing array holds the statement lists of every slot, then other.
+	backing := make([]int32, len(entries)+len(other))
+	if len(other) > 0 {
+		p.other = backing[len(entries):len(backing):len(backing)]
+		copy(p.other, other)
 	}
 	if len(entries) == 0 {
 		return
@@ -249,28 +261,34 @@ func (p *Policy) buildIndex() {
 		size *= 2
 	}
 	p.tab = make([]idxEntry, size)
-	// Two passes over one backing array: count per slot, then fill.
-	slots := make([]int32, len(entries))
-	counts := make([]int32, size)
+	// Counting sort by slot, in statement order: slots[k] is entry k's
+	// slot, ends[s] first counts the entries of the slots before s, then,
+	// as entries are placed, becomes the end of slot s's list.
+	var scratchBuf [256]int32
+	scratch := scratchBuf[:0]
+	if n := len(entries) + size + 1; n > len(scratchBuf) {
+		scratch = make([]int32, n)
+	} else {
+		scratch = scratchBuf[:n]
+	}
+	slots, ends := scratch[:len(entries)], scratch[len(entries):]
 	for k, e := range entries {
 		slot := p.slot(e.key)
 		p.tab[slot].key = e.key
 		slots[k] = int32(slot)
-		counts[slot]++
+		ends[slot+1]++
 	}
-	// Counting sort by slot into one backing array, in statement order.
-	offs := make([]int32, size+1)
-	for slot, c := range counts {
-		offs[slot+1] = offs[slot] + c
+	for slot := 1; slot <= size; slot++ {
+		ends[slot] += ends[slot-1]
 	}
-	backing := make([]int32, len(entries))
-	fill := append([]int32(nil), offs[:size]...)
 	for k, e := range entries {
-		backing[fill[slots[k]]] = e.st
-		fill[slots[k]]++
+		backing[ends[slots[k]]] = e.st
+		ends[slots[k]]++
 	}
+	start := int32(0)
 	for slot := range p.tab {
-		l := backing[offs[slot]:offs[slot+1]:offs[slot+1]]
+		l := backing[start:ends[slot]:ends[slot]]
+		start = ends[slot]
 		if len(l) == 0 {
 			continue
 		}

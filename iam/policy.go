@@ -265,7 +265,7 @@ func (p *Policy) buildIndex() {
 	// slot, ends[s] first counts the entries of the slots before s, then,
 	// as entries are placed, becomes the end of slot s's list.
 	var scratchBuf [256]int32
-	scratch := scratchBuf[:0]
+	var scratch []int32
 	if n := len(entries) + size + 1; n > len(scratchBuf) {
 		scratch = make([]int32, n)
 	} else {

@@ -243,7 +243,8 @@ type Principal struct {
 	// accounts and sessions carry their parent's.
 	Posix posix.Owner
 	// Auth is what signature verification established; nil for anonymous
-	// requests handled without a verifier.
+	// requests handled without a verifier. Its Credentials.SecretKey is
+	// cleared once the signature has verified.
 	Auth *sigv4.Result
 
 	account string
@@ -340,6 +341,9 @@ func (a *Auth) authenticate(r *http.Request, service string) (*Principal, error)
 	if res.Type == sigv4.AuthAnonymous {
 		return &Principal{Kind: PrincipalAnonymous, Auth: res, account: a.opts.Account}, nil
 	}
+	// The secret was needed only to verify the signature (the body reader
+	// holds its own signing key): a host must not be able to log it.
+	res.Credentials.SecretKey = ""
 	rv, ok := res.Credentials.Value.(*resolved)
 	if !ok {
 		return nil, sigv4Error(sigv4.ErrCodeInternalError, "credential lookup returned no identity")

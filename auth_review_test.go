@@ -2,7 +2,11 @@ package s3auth_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,7 +14,9 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/s3auth/s3auth"
 	"github.com/s3auth/s3auth/s3authtest"
+	stsproto "github.com/s3auth/s3auth/sts"
 )
 
 // A session outlives neither its user's removal nor the user's re-creation
@@ -105,5 +111,48 @@ func TestSTSAuthErrorsUseSTSCodes(t *testing.T) {
 	var re *awshttp.ResponseError
 	if apiCode(err) != "RequestExpired" || !errors.As(err, &re) || re.HTTPStatusCode() != 400 {
 		t.Fatalf("skewed request: got %v, want RequestExpired (400)", err)
+	}
+}
+
+// The Principal a host receives (and may log, or hand to a JSON encoder)
+// carries no secret key: it was needed only to verify the signature.
+func TestPrincipalCarriesNoSecret(t *testing.T) {
+	t.Parallel()
+	e := s3authtest.NewEnv(t)
+	e.AddUser(t, "hal", "hal-secret-key-12345", "readwrite")
+	out, err := e.Auth.AssumeRole(context.Background(), &s3auth.Principal{Kind: s3auth.PrincipalUser, AccessKey: "hal", User: "hal", Policies: []string{"readwrite"}}, &stsproto.AssumeRoleInput{Duration: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := out.Credentials
+	tests := []struct {
+		name, ak, sk, tok string
+	}{
+		{"user", "hal", "hal-secret-key-12345", ""},
+		{"session", c.AccessKeyID, c.SecretAccessKey, c.SessionToken},
+		{"root", s3authtest.RootAccessKey, s3authtest.RootSecretKey, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for range 2 { // the second time from the caches
+				r := e.NewRequest(t, http.MethodGet, "/bkt/k", nil, tc.ak, tc.sk, tc.tok)
+				p, err := e.Auth.Authenticate(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := json.Marshal(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, text := range []string{string(b), fmt.Sprintf("%+v %+v", *p, *p.Auth)} {
+					if strings.Contains(text, tc.sk) {
+						t.Fatalf("the principal shows the secret key: %s", text)
+					}
+				}
+				if d := e.Auth.Authorize(context.Background(), p, r); !d.Allowed {
+					t.Fatalf("denied: %s", d.Reason)
+				}
+			}
+		})
 	}
 }

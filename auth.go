@@ -111,9 +111,10 @@ type Auth struct {
 	log      *slog.Logger
 	classify iam.ClassifyOptions
 
-	ring     atomic.Pointer[sts.KeyRing]
-	ringLoad sync.Mutex
-	ringSeen time.Time
+	ring        atomic.Pointer[sts.KeyRing]
+	ringLoad    sync.Mutex
+	ringSeen    time.Time
+	ringChecked atomic.Int64 // Clock Unix ns of the last periodic ring read
 
 	policies policyCache
 	sessions sessionCache
@@ -167,6 +168,7 @@ func New(ctx context.Context, st store.Store, opts ...Option) (*Auth, error) {
 		dir.Close()
 		return nil, err
 	}
+	a.ringChecked.Store(o.Clock.Now().UnixNano())
 	return a, nil
 }
 

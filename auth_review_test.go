@@ -16,6 +16,8 @@ import (
 
 	"github.com/s3auth/s3auth"
 	"github.com/s3auth/s3auth/s3authtest"
+	"github.com/s3auth/s3auth/sigv4"
+	"github.com/s3auth/s3auth/store/memstore"
 	stsproto "github.com/s3auth/s3auth/sts"
 )
 
@@ -154,5 +156,76 @@ func TestPrincipalCarriesNoSecret(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A key dropped from the ring by a rotation on one node stops opening
+// tokens on every node sharing the store within a minute, cached sessions
+// included; keys still in the ring keep working.
+func TestRotatedOutKeyIsDroppedOnOtherNodes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := memstore.New()
+	t.Cleanup(func() { st.Close() })
+	clock := s3authtest.NewClock(time.Now())
+	node := func() *s3auth.Auth {
+		a, err := s3auth.New(ctx, st, s3auth.WithAuthClock(clock))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { a.Close() })
+		return a
+	}
+	a1, a2 := node(), node()
+	if _, err := a1.Directory().AddUser(ctx, "ivy", "ivy-secret-1234"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a1.Directory().AttachPolicy(ctx, "readwrite", s3auth.Target{User: "ivy"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ { // node 2 learns of the user through the store's watch
+		if c, ok := a2.Directory().LookupCredential("ivy"); ok && len(c.Policies) == 1 {
+			break
+		}
+		if i == 500 {
+			t.Fatal("node 2 never saw the user")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	clock.Advance(time.Second)
+	p := &s3auth.Principal{Kind: s3auth.PrincipalUser, AccessKey: "ivy", User: "ivy", Policies: []string{"readwrite"}}
+	mint := func() stsproto.Credentials {
+		out, err := a2.AssumeRole(ctx, p, &stsproto.AssumeRoleInput{Duration: 2 * time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Credentials
+	}
+	old := mint()
+	use := func(c stsproto.Credentials) error {
+		r, err := http.NewRequest(http.MethodGet, "http://127.0.0.1/bkt/k", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s3authtest.Sign(t, r, nil, c.AccessKeyID, c.SecretAccessKey, c.SessionToken, clock.Now())
+		_, err = a2.Authenticate(r)
+		return err
+	}
+	if err := use(old); err != nil { // now in node 2's session cache
+		t.Fatal(err)
+	}
+	// Two rotations on node 1 with keep=2: the key that sealed old is gone.
+	for range 2 {
+		if err := a1.RotateTokenKey(ctx, 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Advance(2 * time.Minute)
+	var se *sigv4.Error
+	if err := use(old); !errors.As(err, &se) || se.Code != "InvalidToken" {
+		t.Fatalf("token sealed with a rotated-out key on another node: %v, want InvalidToken", err)
+	}
+	if err := use(mint()); err != nil {
+		t.Fatalf("fresh session after the rotation: %v", err)
 	}
 }

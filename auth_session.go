@@ -40,7 +40,9 @@ func (a *Auth) loadRing(ctx context.Context, create bool) error {
 			if err != nil {
 				return err
 			}
-			a.ring.Store(ring)
+			if cur := a.ring.Load(); cur == nil || !sameKeys(cur, ring) {
+				a.ring.Store(ring) // cached sessions are opened again
+			}
 			return nil
 		case !errors.Is(err, store.ErrNotFound):
 			return errorf(CodeStore, "reading the STS key ring: %v", err)
@@ -111,10 +113,53 @@ func (a *Auth) decodeRing(b []byte) (*sts.KeyRing, error) {
 	return sts.NewKeyRing(rec.Keys[0], rec.Keys[1:]...)
 }
 
+// sameKeys reports whether two rings hold the same keys in the same order.
+func sameKeys(a, b *sts.KeyRing) bool {
+	ka, kb := a.Keys(), b.Keys()
+	if len(ka) != len(kb) {
+		return false
+	}
+	for i := range ka {
+		if ka[i].ID != kb[i].ID || subtle.ConstantTimeCompare(ka[i].Secret, kb[i].Secret) != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// ringRefresh is how often a node reads the key ring from the store again
+// (on the first session request after the interval), so that a key dropped
+// by a rotation elsewhere stops opening tokens here too.
+const ringRefresh = time.Minute
+
+// refreshRing reloads the key ring when the last check is older than
+// ringRefresh. One request pays for the store read; the others go on with
+// the current ring. A failed read keeps the current ring and is logged.
+func (a *Auth) refreshRing(ctx context.Context, now time.Time) {
+	if a.opts.KeyRing != nil {
+		return
+	}
+	if last := a.ringChecked.Load(); now.UnixNano()-last < int64(ringRefresh) && now.UnixNano() >= last {
+		return
+	}
+	if !a.ringLoad.TryLock() {
+		return
+	}
+	defer a.ringLoad.Unlock()
+	if last := a.ringChecked.Load(); now.UnixNano()-last < int64(ringRefresh) && now.UnixNano() >= last {
+		return
+	}
+	a.ringChecked.Store(now.UnixNano())
+	if err := a.loadRing(ctx, false); err != nil {
+		a.log.Warn("s3auth: refreshing the STS key ring failed; keeping the current one", "err", err)
+	}
+}
+
 // RotateTokenKey adds a new active key to the STS key ring in the store and
 // keeps the current keys so that existing sessions stay valid. Keys beyond
 // keep (the newest first) are dropped; keep < 2 means 2. Other nodes load the
-// new ring the first time they see a token sealed with the new key.
+// new ring the first time they see a token sealed with the new key, and drop
+// the dropped keys within a minute (ringRefresh), cached sessions included.
 func (a *Auth) RotateTokenKey(ctx context.Context, keep int) error {
 	if a.opts.KeyRing != nil {
 		return errorf(CodeInvalidArgument, "the key ring was given in Options.KeyRing; rotate it there")
@@ -160,9 +205,11 @@ func (a *Auth) RotateTokenKey(ctx context.Context, keep int) error {
 }
 
 // openToken opens a session token, reloading the ring once (at most every
-// few seconds) when the token names a key this node has not seen yet.
-func (a *Auth) openToken(ctx context.Context, token string, now time.Time) (*sts.Session, error) {
-	s, err := a.ring.Load().Open(token, now)
+// few seconds) when the token names a key this node has not seen yet. It
+// returns the ring that opened it.
+func (a *Auth) openToken(ctx context.Context, token string, now time.Time) (*sts.Session, *sts.KeyRing, error) {
+	ring := a.ring.Load()
+	s, err := ring.Open(token, now)
 	if errors.Is(err, sts.ErrUnknownKey) && a.opts.KeyRing == nil {
 		a.ringLoad.Lock()
 		if now.Sub(a.ringSeen) > 2*time.Second || now.Before(a.ringSeen) {
@@ -172,9 +219,10 @@ func (a *Auth) openToken(ctx context.Context, token string, now time.Time) (*sts
 			}
 		}
 		a.ringLoad.Unlock()
-		s, err = a.ring.Load().Open(token, now)
+		ring = a.ring.Load()
+		s, err = ring.Open(token, now)
 	}
-	return s, err
+	return s, ring, err
 }
 
 var (
@@ -197,6 +245,7 @@ type sessionCache struct {
 type sessionEntry struct {
 	token string
 	s     *sts.Session
+	ring  *sts.KeyRing // the ring that opened it
 }
 
 func (c *sessionCache) init(max int) {
@@ -204,17 +253,19 @@ func (c *sessionCache) init(max int) {
 	c.m = make(map[string]*sessionEntry, 64)
 }
 
-func (c *sessionCache) get(accessKey, token string) *sts.Session {
+// get returns the cached session of accessKey when it was opened from token
+// by ring (the current one: a changed ring may have dropped its key).
+func (c *sessionCache) get(accessKey, token string, ring *sts.KeyRing) *sts.Session {
 	c.mu.RLock()
 	e := c.m[accessKey]
 	c.mu.RUnlock()
-	if e == nil || len(e.token) != len(token) || subtle.ConstantTimeCompare([]byte(e.token), []byte(token)) != 1 {
+	if e == nil || e.ring != ring || len(e.token) != len(token) || subtle.ConstantTimeCompare([]byte(e.token), []byte(token)) != 1 {
 		return nil
 	}
 	return e.s
 }
 
-func (c *sessionCache) put(accessKey, token string, s *sts.Session) {
+func (c *sessionCache) put(accessKey, token string, s *sts.Session, ring *sts.KeyRing) {
 	c.mu.Lock()
 	if len(c.m) >= c.max {
 		for k := range c.m { // evict an arbitrary entry
@@ -222,7 +273,7 @@ func (c *sessionCache) put(accessKey, token string, s *sts.Session) {
 			break
 		}
 	}
-	c.m[accessKey] = &sessionEntry{token: token, s: s}
+	c.m[accessKey] = &sessionEntry{token: token, s: s, ring: ring}
 	c.mu.Unlock()
 }
 
@@ -232,10 +283,12 @@ func (c *sessionCache) put(accessKey, token string, s *sts.Session) {
 // its sessions; then take the parent's current policies.
 func (a *Auth) lookupSession(ctx context.Context, accessKey, token string) (sigv4.Credentials, error) {
 	now := a.opts.Clock.Now()
-	s := a.sessions.get(accessKey, token)
+	a.refreshRing(ctx, now)
+	s := a.sessions.get(accessKey, token, a.ring.Load())
 	if s == nil {
+		var ring *sts.KeyRing
 		var err error
-		s, err = a.openToken(ctx, token, now)
+		s, ring, err = a.openToken(ctx, token, now)
 		switch {
 		case errors.Is(err, sts.ErrExpiredToken):
 			return sigv4.Credentials{}, errExpiredToken
@@ -245,7 +298,7 @@ func (a *Auth) lookupSession(ctx context.Context, accessKey, token string) (sigv
 		if subtle.ConstantTimeCompare([]byte(s.AccessKey), []byte(accessKey)) != 1 {
 			return sigv4.Credentials{}, invalidToken("it was not issued for this access key")
 		}
-		a.sessions.put(accessKey, token, s)
+		a.sessions.put(accessKey, token, s, ring)
 	} else if !now.Before(s.Expires) {
 		return sigv4.Credentials{}, errExpiredToken
 	}

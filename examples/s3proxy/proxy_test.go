@@ -76,7 +76,7 @@ type upstream struct {
 
 var listenRE = regexp.MustCompile(`s3server: listening" addr=(\S+)`)
 
-func startUpstream(t *testing.T) *upstream {
+func startUpstream(t testing.TB) *upstream {
 	t.Helper()
 	data := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -137,13 +137,13 @@ type env struct {
 	count *countingTransport
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	return newEnvLog(t, slog.New(slog.DiscardHandler))
 }
 
 // newEnvLog is newEnv with the proxy logging to log.
-func newEnvLog(t *testing.T, log *slog.Logger) *env {
+func newEnvLog(t testing.TB, log *slog.Logger) *env {
 	t.Helper()
 	up := startUpstream(t)
 	c, err := parseFlags([]string{"--data", t.TempDir(), "--upstream", up.URL}, io.Discard)
@@ -167,7 +167,7 @@ func newEnvLog(t *testing.T, log *slog.Logger) *env {
 }
 
 // addUser creates a proxy user with the named policies.
-func (e *env) addUser(t *testing.T, name, secret string, policies ...string) {
+func (e *env) addUser(t testing.TB, name, secret string, policies ...string) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := e.app.auth.Directory().AddUser(ctx, name, secret); err != nil {

@@ -58,6 +58,14 @@ var (
 	buildErr  error
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildBin != "" {
+		os.RemoveAll(filepath.Dir(buildBin))
+	}
+	os.Exit(code)
+}
+
 // serverBinary builds examples/s3server once per test run.
 func serverBinary(t testing.TB) string {
 	t.Helper()

@@ -69,25 +69,60 @@ type denialCase struct {
 	who  string // identity name in the ids map
 	op   op
 	want string
+	// client is the external client to use: "awscli", "boto3" or ""
+	// (alternate).
+	client string
 }
 
-// runDenials runs every case through the AWS CLI and boto3, in parallel.
+// sdkResult runs the op with aws-sdk-go-v2 and returns a Result whose
+// Code is the S3 error code.
+func (o op) sdk(who clienttest.Target) clienttest.Result {
+	ctx, c, b := context.Background(), clienttest.SDK(who), aws.String(denyBucket)
+	var err error
+	switch o.kind {
+	case "get":
+		var out *s3.GetObjectOutput
+		if out, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: b, Key: aws.String(o.key)}); err == nil {
+			out.Body.Close()
+		}
+	case "put":
+		_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String(o.key), Body: strings.NewReader("written by the SDK")})
+	case "list":
+		_, err = c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: b, Prefix: aws.String(o.key)})
+	default:
+		_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: b, Key: aws.String(o.key)})
+	}
+	if err != nil {
+		return clienttest.Result{Err: err, Stderr: "ERRORCODE " + clienttest.APICode(err)}
+	}
+	return clienttest.Result{}
+}
+
+// runDenials runs every case through aws-sdk-go-v2 and through one
+// external client, in parallel: the client the case names, or else the
+// AWS CLI and boto3 in turn (each CLI start costs about a second of CPU).
 func runDenials(t *testing.T, endpoint string, ids map[string]clienttest.Target, cases []denialCase) {
 	t.Helper()
-	for _, c := range cases {
-		for _, client := range []string{"awscli", "boto3"} {
+	for i, c := range cases {
+		external := c.client
+		if external == "" {
+			external = []string{"awscli", "boto3"}[i%2]
+		}
+		for _, client := range []string{"sdk", external} {
 			t.Run(c.name+"/"+client, func(t *testing.T) {
 				t.Parallel()
 				who, ok := ids[c.who]
 				if !ok {
 					t.Fatalf("no identity %q", c.who)
 				}
-				tl := clienttest.NewTool(t, client, who)
 				var r clienttest.Result
-				if client == "awscli" {
-					r = c.op.cli(t, tl, endpoint)
-				} else {
-					r = c.op.boto(tl, endpoint)
+				switch client {
+				case "sdk":
+					r = c.op.sdk(who)
+				case "awscli":
+					r = c.op.cli(t, clienttest.NewTool(t, client, who), endpoint)
+				default:
+					r = c.op.boto(clienttest.NewTool(t, client, who), endpoint)
 				}
 				expect(t, c.who+" "+c.op.kind+" "+c.op.key, r, c.want)
 			})
@@ -140,7 +175,7 @@ const (
 )
 
 // TestDenialsThroughClients drives the authorization decisions through
-// the AWS CLI and boto3 (STS too) and checks the exact S3 error code of
+// aws-sdk-go-v2 and the AWS CLI or boto3 (STS through both) and checks the exact S3 error code of
 // every refusal: no policy, read-only, prefix-scoped, session policy,
 // restricted service account, unknown and removed identities.
 func TestDenialsThroughClients(t *testing.T) {
@@ -205,32 +240,32 @@ func TestDenialsThroughClients(t *testing.T) {
 		func(p string) op { return op{"list", p} }, func(k string) op { return op{"delete", k} }
 	t.Run("before", func(t *testing.T) {
 		cases := []denialCase{
-			{"no-policy-get", "nopol", get("pub/a.txt"), "AccessDenied"},
-			{"no-policy-list", "nopol", list(""), "AccessDenied"},
-			{"no-policy-put", "nopol", put("pub/n"), "AccessDenied"},
-			{"readonly-get", "reader", get("priv/b.txt"), ""},
-			{"readonly-list", "reader", list(""), ""},
-			{"readonly-put", "reader", put("pub/r"), "AccessDenied"},
-			{"readonly-delete", "reader", del("priv/b.txt"), "AccessDenied"},
-			{"prefix-put-inside", "carol", put("home/carol/new"), ""},
-			{"prefix-get-inside", "carol", get("home/carol/c.txt"), ""},
-			{"prefix-list-inside", "carol", list("home/carol/"), ""},
-			{"prefix-put-outside", "carol", put("priv/x"), "AccessDenied"},
-			{"prefix-get-outside", "carol", get("priv/b.txt"), "AccessDenied"},
-			{"prefix-list-outside", "carol", list(""), "AccessDenied"},
-			{"svcacct-get-allowed", "svc", get("pub/a.txt"), ""},
-			{"svcacct-get-outside", "svc", get("priv/b.txt"), "AccessDenied"},
-			{"svcacct-put", "svc", put("pub/s"), "AccessDenied"},
-			{"parent-put", "dave", put("dave/new"), ""},
-			{"unknown-key", "unknown", get("pub/a.txt"), "InvalidAccessKeyId"},
-			{"wrong-secret", "wrongsecret", get("pub/a.txt"), "SignatureDoesNotMatch"},
+			{"no-policy-get", "nopol", get("pub/a.txt"), "AccessDenied", ""},
+			{"no-policy-list", "nopol", list(""), "AccessDenied", ""},
+			{"no-policy-put", "nopol", put("pub/n"), "AccessDenied", ""},
+			{"readonly-get", "reader", get("priv/b.txt"), "", ""},
+			{"readonly-list", "reader", list(""), "", ""},
+			{"readonly-put", "reader", put("pub/r"), "AccessDenied", ""},
+			{"readonly-delete", "reader", del("priv/b.txt"), "AccessDenied", ""},
+			{"prefix-put-inside", "carol", put("home/carol/new"), "", ""},
+			{"prefix-get-inside", "carol", get("home/carol/c.txt"), "", ""},
+			{"prefix-list-inside", "carol", list("home/carol/"), "", ""},
+			{"prefix-put-outside", "carol", put("priv/x"), "AccessDenied", ""},
+			{"prefix-get-outside", "carol", get("priv/b.txt"), "AccessDenied", ""},
+			{"prefix-list-outside", "carol", list(""), "AccessDenied", ""},
+			{"svcacct-get-allowed", "svc", get("pub/a.txt"), "", ""},
+			{"svcacct-get-outside", "svc", get("priv/b.txt"), "AccessDenied", ""},
+			{"svcacct-put", "svc", put("pub/s"), "AccessDenied", ""},
+			{"parent-put", "dave", put("dave/new"), "", ""},
+			{"unknown-key", "unknown", get("pub/a.txt"), "InvalidAccessKeyId", ""},
+			{"wrong-secret", "wrongsecret", get("pub/a.txt"), "SignatureDoesNotMatch", ""},
 		}
 		for _, c := range []string{"awscli", "boto3"} {
 			cases = append(cases,
-				denialCase{"session-get-allowed-" + c, "session-" + c, get("pub/a.txt"), ""},
-				denialCase{"session-get-outside-" + c, "session-" + c, get("priv/b.txt"), "AccessDenied"},
-				denialCase{"session-put-" + c, "session-" + c, put("pub/x"), "AccessDenied"},
-				denialCase{"session-tampered-" + c, "tampered-" + c, get("pub/a.txt"), "InvalidToken"})
+				denialCase{"session-get-allowed-" + c, "session-" + c, get("pub/a.txt"), "", c},
+				denialCase{"session-get-outside-" + c, "session-" + c, get("priv/b.txt"), "AccessDenied", c},
+				denialCase{"session-put-" + c, "session-" + c, put("pub/x"), "AccessDenied", c},
+				denialCase{"session-tampered-" + c, "tampered-" + c, get("pub/a.txt"), "InvalidToken", c})
 		}
 		runDenials(t, root.Endpoint, ids, cases)
 	})
@@ -242,10 +277,10 @@ func TestDenialsThroughClients(t *testing.T) {
 	must(d.RemoveUser(ctx, "dave"))
 	t.Run("after-remove", func(t *testing.T) {
 		runDenials(t, root.Endpoint, ids, []denialCase{
-			{"removed-user", "dave", get("pub/a.txt"), "InvalidAccessKeyId"},
-			{"removed-parent-svcacct", "svc", get("pub/a.txt"), "InvalidAccessKeyId"},
-			{"removed-parent-session-cli", "session-awscli", get("pub/a.txt"), "InvalidToken"},
-			{"removed-parent-session-boto3", "session-boto3", get("pub/a.txt"), "InvalidToken"},
+			{"removed-user", "dave", get("pub/a.txt"), "InvalidAccessKeyId", ""},
+			{"removed-parent-svcacct", "svc", get("pub/a.txt"), "InvalidAccessKeyId", ""},
+			{"removed-parent-session-cli", "session-awscli", get("pub/a.txt"), "InvalidToken", "awscli"},
+			{"removed-parent-session-boto3", "session-boto3", get("pub/a.txt"), "InvalidToken", "boto3"},
 		})
 	})
 }

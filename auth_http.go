@@ -179,8 +179,11 @@ func stsErrorFromSigV4(err error) error {
 
 func (a *Auth) callerIdentity(p *Principal) *sts.CallerIdentity {
 	id := &sts.CallerIdentity{Account: a.opts.Account, ARN: p.ARN(), UserID: p.AccessKey}
-	if p.Kind == PrincipalSession || p.Kind == PrincipalLDAPSession {
+	switch p.Kind {
+	case PrincipalSession, PrincipalLDAPSession:
 		id.UserID = p.AccessKey + ":" + p.SessionName
+	case PrincipalRoot:
+		id.UserID = a.opts.Account // as AWS answers for an account's root
 	}
 	return id
 }
@@ -221,6 +224,8 @@ func (a *Auth) assumeRole(ctx context.Context, p *Principal, in *sts.AssumeRoleI
 		return nil, sts.Errorf(sts.CodeAccessDenied, "service accounts cannot call AssumeRole; use the parent user's credentials")
 	case PrincipalSession, PrincipalLDAPSession:
 		return nil, sts.Errorf(sts.CodeAccessDenied, "temporary credentials cannot call AssumeRole (no role chaining)")
+	case PrincipalRoot:
+		return nil, sts.Errorf(sts.CodeAccessDenied, "the root credentials cannot call AssumeRole; sign with the credentials of a user that has an attached policy")
 	default:
 		return nil, sts.Errorf(sts.CodeAccessDenied, "only users with an attached policy can call AssumeRole")
 	}

@@ -229,3 +229,22 @@ func TestRotatedOutKeyIsDroppedOnOtherNodes(t *testing.T) {
 		t.Fatalf("fresh session after the rotation: %v", err)
 	}
 }
+
+// Root: GetCallerIdentity answers the account id as UserId (as AWS does),
+// and AssumeRole is refused with a message that names root.
+func TestSTSForRoot(t *testing.T) {
+	t.Parallel()
+	e := s3authtest.NewEnv(t)
+	root := static(s3authtest.RootAccessKey, s3authtest.RootSecretKey, "")
+	id, err := stsClient(e, root).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(id.UserId) != "000000000000" || aws.ToString(id.Arn) != "arn:aws:iam::000000000000:root" {
+		t.Fatalf("root identity: UserId %q, Arn %q", aws.ToString(id.UserId), aws.ToString(id.Arn))
+	}
+	_, err = stsClient(e, root).AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::000000000000:role/x"), RoleSessionName: aws.String("s1")})
+	if apiCode(err) != "AccessDenied" || !strings.Contains(err.Error(), "root") {
+		t.Fatalf("root AssumeRole: %v, want AccessDenied naming root", err)
+	}
+}

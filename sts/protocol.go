@@ -175,6 +175,10 @@ func ParseForm(r *http.Request) (action string, form url.Values, err error) {
 	if err != nil {
 		return "", nil, Errorf(CodeInvalidParameterValue, "the query string is malformed: %v", err)
 	}
+	if form.Has("LDAPPassword") {
+		// URLs end up in access logs, proxies and browser histories.
+		return "", nil, Errorf(CodeInvalidParameterValue, "LDAPPassword must not be sent in the URL; send it in the POST form body (application/x-www-form-urlencoded)")
+	}
 	if r.Method == http.MethodPost && r.Body != nil {
 		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		if ct != "" && ct != "application/x-www-form-urlencoded" {

@@ -46,6 +46,11 @@ func NewRequestID() string {
 // decision with FromContext and reads the body only through r.Body (the
 // verifying reader). STS requests (POST / with an Action form field) must be
 // routed to STSHandler before this middleware.
+//
+// Operations that name their objects in the body (DeleteObjects, POST
+// uploads: Decision.Operation.PerKey is not empty) are only admitted here:
+// next must authorize every key with [Auth.AuthorizeChecks] before acting
+// on it, or any admitted caller could delete or write any key.
 func (a *Auth) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reqID := NewRequestID()

@@ -87,4 +87,3 @@ func (d *Directory) Healthy() error {
 	}
 	return errorf(CodeStore, "the identity store has not answered for %s (more than %s); refusing requests until it is back", down.Round(time.Second), d.health.staleAfter)
 }
-

@@ -323,7 +323,7 @@ func (a *Auth) assumeRoleWithLDAP(ctx context.Context, r *http.Request, form map
 	}
 	s := &sts.Session{Parent: id.DN, ParentKind: sts.ParentLDAP, SessionName: id.Username, LDAPUsername: id.Username,
 		Groups: id.Groups, Policy: compactPolicy(in.Policy)}
-	if o := ownerFromLDAP(id); o.Set {
+	if o := st.posix; o.Set {
 		s.UID, s.GID, s.HasPosix = uint32(o.UID), uint32(o.GID), true
 	}
 	creds, err := a.mintSession(s, in.Duration)

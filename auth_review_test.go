@@ -3,9 +3,11 @@ package s3auth_test
 import (
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/s3auth/s3auth"
+	"github.com/s3auth/s3auth/ldapauth"
 	"github.com/s3auth/s3auth/s3authtest"
 	"github.com/s3auth/s3auth/sigv4"
 	"github.com/s3auth/s3auth/store/memstore"
@@ -246,5 +249,65 @@ func TestSTSForRoot(t *testing.T) {
 	_, err = stsClient(e, root).AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::000000000000:role/x"), RoleSessionName: aws.String("s1")})
 	if apiCode(err) != "AccessDenied" || !strings.Contains(err.Error(), "root") {
 		t.Fatalf("root AssumeRole: %v, want AccessDenied naming root", err)
+	}
+}
+
+// fakeLDAP accepts any password and answers fixed POSIX ids.
+type fakeLDAP struct{ uid, gid uint32 }
+
+func (f fakeLDAP) Login(_ context.Context, username, _, _ string) (*ldapauth.Identity, error) {
+	return f.Revalidate(context.Background(), "uid="+username+",ou=people,dc=example,dc=org", username)
+}
+
+func (f fakeLDAP) Revalidate(_ context.Context, dn, username string) (*ldapauth.Identity, error) {
+	uid, gid := f.uid, f.gid
+	return &ldapauth.Identity{Username: username, DN: dn, UID: &uid, GID: &gid}, nil
+}
+
+// An LDAP entry whose uidNumber or gidNumber is 0 never makes the session
+// root-owned unless the host allows root ownership (as for local users).
+func TestLDAPSessionNeverRootOwnedByDefault(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		uid, gid uint32
+		set      bool
+	}{
+		{"ordinary ids", 1001, 100, true},
+		{"uid 0", 0, 100, false},
+		{"gid 0", 1001, 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := s3authtest.NewEnv(t, func(o *s3auth.Options) { o.LDAP = fakeLDAP{tc.uid, tc.gid} })
+			if err := e.Auth.Directory().AttachPolicy(context.Background(), "readwrite", s3auth.Target{LDAPDN: "uid=carl,ou=people,dc=example,dc=org"}); err != nil {
+				t.Fatal(err)
+			}
+			form := url.Values{"Action": {"AssumeRoleWithLDAPIdentity"}, "Version": {"2011-06-15"}, "LDAPUsername": {"carl"}, "LDAPPassword": {"carl-password"}}
+			r, _ := http.NewRequest(http.MethodPost, e.URL()+"/", strings.NewReader(form.Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err := http.DefaultClient.Do(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var out struct {
+				Result struct {
+					Credentials struct{ AccessKeyId, SecretAccessKey, SessionToken string }
+				} `xml:"AssumeRoleWithLDAPIdentityResult"`
+			}
+			if err := xml.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+				t.Fatalf("status %d, %v", resp.StatusCode, err)
+			}
+			c := out.Result.Credentials
+			p, err := e.Auth.Authenticate(e.NewRequest(t, http.MethodGet, "/bkt/k", nil, c.AccessKeyId, c.SecretAccessKey, c.SessionToken))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Posix.Set != tc.set || (tc.set && (uint32(p.Posix.UID) != tc.uid || uint32(p.Posix.GID) != tc.gid)) {
+				t.Fatalf("posix owner %+v, want set=%v %d:%d", p.Posix, tc.set, tc.uid, tc.gid)
+			}
+		})
 	}
 }

@@ -374,11 +374,20 @@ type ldapState struct {
 	posix     posix.Owner
 }
 
-func ownerFromLDAP(id *ldapauth.Identity) posix.Owner {
+// ownerFromLDAP returns the POSIX owner of an LDAP user's objects. Ids the
+// directory's POSIX policy refuses (uid or gid 0 unless root ownership is
+// allowed) are dropped, as they are for local users: a directory entry
+// must never make objects root-owned by mistake.
+func (a *Auth) ownerFromLDAP(id *ldapauth.Identity) posix.Owner {
 	if id.UID == nil || id.GID == nil {
 		return posix.Owner{}
 	}
-	return posix.Owner{UID: posix.UID(*id.UID), GID: posix.GID(*id.GID), Set: true}
+	o := posix.Owner{UID: posix.UID(*id.UID), GID: posix.GID(*id.GID), Set: true}
+	if err := a.dir.ids.CheckOwner(o); err != nil {
+		a.log.Warn("s3auth: ignoring the POSIX ids of an LDAP user; fix its uidNumber/gidNumber or allow root ownership (WithAllowRootOwner)", "dn", id.DN, "err", err)
+		return posix.Owner{}
+	}
+	return o
 }
 
 // rememberLDAP records a fresh login or revalidation.
@@ -388,7 +397,7 @@ func (a *Auth) rememberLDAP(id *ldapauth.Identity, now time.Time) *ldapState {
 		username:  id.Username,
 		groups:    id.Groups,
 		policies:  a.dir.LDAPPolicies(append([]string{id.DN}, id.Groups...)...),
-		posix:     ownerFromLDAP(id),
+		posix:     a.ownerFromLDAP(id),
 	}
 	a.ldap.mu.Lock()
 	a.ldap.m[id.DN] = st

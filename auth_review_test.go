@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/s3auth/s3auth"
+	"github.com/s3auth/s3auth/iam"
 	"github.com/s3auth/s3auth/ldapauth"
 	"github.com/s3auth/s3auth/s3authtest"
 	"github.com/s3auth/s3auth/sigv4"
@@ -309,5 +310,29 @@ func TestLDAPSessionNeverRootOwnedByDefault(t *testing.T) {
 				t.Fatalf("posix owner %+v, want set=%v %d:%d", p.Posix, tc.set, tc.uid, tc.gid)
 			}
 		})
+	}
+}
+
+// A bucket policy that cannot be read denies (fail closed), and the host's
+// error text stays in the log: the reason is sent to the client.
+func TestBucketPolicyErrorDeniesWithoutDetails(t *testing.T) {
+	t.Parallel()
+	e := s3authtest.NewEnv(t, func(o *s3auth.Options) {
+		o.BucketPolicy = func(context.Context, string) (*iam.Policy, error) {
+			return nil, errors.New("open /srv/private/meta/bkt/policy.json: input/output error")
+		}
+	})
+	e.AddUser(t, "joe", "joe-secret-12345", "readwrite")
+	r := e.NewRequest(t, http.MethodGet, "/bkt/k", nil, "joe", "joe-secret-12345", "")
+	p, err := e.Auth.Authenticate(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := e.Auth.Authorize(context.Background(), p, r)
+	if d.Allowed {
+		t.Fatal("allowed although the bucket policy could not be read")
+	}
+	if msg := d.S3Error().Message; strings.Contains(msg, "/srv/private") || !strings.Contains(msg, "bkt") {
+		t.Fatalf("client message %q: want the bucket named and no host error text", msg)
 	}
 }

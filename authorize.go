@@ -294,7 +294,10 @@ func (a *Auth) policySet(ctx context.Context, p *Principal, bucket string, set *
 	if bucket != "" && a.opts.BucketPolicy != nil {
 		bp, err := a.opts.BucketPolicy(ctx, bucket)
 		if err != nil {
-			return errors.New("the bucket policy could not be read: " + err.Error())
+			// The host's error may name files or hosts: log it, tell the
+			// caller only what failed (the reason is sent to the client).
+			a.log.Error("s3auth: reading a bucket policy failed; denying", "requestId", RequestIDFromContext(ctx), "bucket", bucket, "err", err)
+			return errors.New("the policy of bucket " + bucket + " could not be read (the server log has the details under this request id)")
 		}
 		set.Resource = bp
 	}

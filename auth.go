@@ -250,6 +250,9 @@ type Principal struct {
 	Auth *sigv4.Result
 
 	account string
+	// validAfter is the user's SessionsValidAfter when the request was
+	// authenticated: a change since means a revocation while in flight.
+	validAfter time.Time
 }
 
 // Body returns the verifying body reader of the request, or nil when the
@@ -314,6 +317,7 @@ func (a *Auth) lookup(ctx context.Context, accessKey, token string) (sigv4.Crede
 	default:
 		res.p.Kind = PrincipalUser
 		res.p.User = accessKey
+		res.p.validAfter = c.SessionsValidAfter
 	}
 	if !c.Enabled {
 		res.refusal = sigv4Error(sigv4.ErrCodeAccessDenied, "The access key is disabled (or its parent user is); ask an administrator to enable it.")

@@ -269,6 +269,15 @@ func (a *Auth) assumeRole(ctx context.Context, p *Principal, in *sts.AssumeRoleI
 	if err != nil {
 		return nil, err
 	}
+	// The session's IssuedAt is now fixed: a revocation from here on
+	// invalidates it. One that landed after the caller was authenticated
+	// must refuse it (p.Auth is nil for a principal the host built itself).
+	if p.Auth != nil {
+		c, ok := a.dir.LookupCredential(p.User)
+		if !ok || c.Kind != CredentialUser || !c.Enabled || !c.SessionsValidAfter.Equal(p.validAfter) {
+			return nil, sts.Errorf(sts.CodeAccessDenied, "user %s was disabled, removed or had its sessions revoked while this request was being served", p.User)
+		}
+	}
 	return &sts.AssumeRoleOutput{
 		Credentials:      creds,
 		AssumedRoleID:    p.User + ":" + name,

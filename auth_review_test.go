@@ -336,3 +336,40 @@ func TestBucketPolicyErrorDeniesWithoutDetails(t *testing.T) {
 		t.Fatalf("client message %q: want the bucket named and no host error text", msg)
 	}
 }
+
+// An AssumeRole in flight when its user is disabled, removed or has its
+// sessions revoked must not mint a session that outlives the revocation.
+func TestAssumeRoleInFlightDuringRevocation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		revoke func(e *s3authtest.Env) error
+	}{
+		{"revoke sessions", func(e *s3authtest.Env) error { return e.Auth.RevokeSessions(ctx, "kim") }},
+		{"disable", func(e *s3authtest.Env) error { return e.Auth.Directory().DisableUser(ctx, "kim") }},
+		{"remove", func(e *s3authtest.Env) error { return e.Auth.Directory().RemoveUser(ctx, "kim") }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := s3authtest.NewEnv(t)
+			e.AddUser(t, "kim", "kim-secret-1234", "readwrite")
+			e.Clock.Advance(time.Second)
+			p, err := e.Auth.Authenticate(e.NewRequest(t, http.MethodGet, "/bkt/k", nil, "kim", "kim-secret-1234", ""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Authenticated; the revocation lands before the session is minted.
+			if err := tc.revoke(e); err != nil {
+				t.Fatal(err)
+			}
+			e.Clock.Advance(time.Second)
+			_, err = e.Auth.AssumeRole(ctx, p, &stsproto.AssumeRoleInput{Duration: time.Hour})
+			var se *stsproto.Error
+			if !errors.As(err, &se) || se.Code != "AccessDenied" {
+				t.Fatalf("AssumeRole after the revocation: %v, want AccessDenied", err)
+			}
+		})
+	}
+}

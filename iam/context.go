@@ -317,18 +317,28 @@ func validKeyName(k string) bool {
 		return false
 	}
 	for j := 0; j < i; j++ {
-		c := k[j]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+		if !inSet(keyServiceChars, k[j]) {
 			return false
 		}
 	}
 	for j := i + 1; j < len(k); j++ {
-		c := k[j]
-		if c <= ' ' || c >= 0x7f || c == '"' || c == '$' || c == '{' || c == '}' || c == ',' || c == '\'' {
+		if !inSet(keyNameChars, k[j]) {
 			return false
 		}
 	}
 	return true
+}
+
+// Bytes allowed in the service (letters, digits, '-') and in the name
+// (printable ASCII but space, the double and single quotes, '$', ',', '{'
+// and '}') of a key, as bit sets over 0-127.
+var (
+	keyServiceChars = [2]uint64{0x03ff200000000000, 0x07fffffe07fffffe}
+	keyNameChars    = [2]uint64{0xffffef6a00000000, 0x57ffffffffffffff}
+)
+
+func inSet(set [2]uint64, c byte) bool {
+	return c < 128 && set[c>>6]&(1<<(c&63)) != 0
 }
 
 // SourceIP returns the address to use as aws:SourceIp. remoteAddr is the

@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 )
@@ -85,8 +86,11 @@ func (p *jparser) finish(v *jvalue, base int) {
 // jvalue.off), and the packed size (see PackedSize).
 func parseJSON(s string) (jvalue, []jvalue, int, *jsonError) {
 	// A policy has about one value per 19 bytes; a denser document makes
-	// nodes grow once or twice.
-	p := jparser{s: s, stack: make([]jvalue, 0, 24), nodes: make([]jvalue, 0, len(s)/16+8)}
+	// nodes grow once or twice. The stack shares the allocation: it rarely
+	// holds more than a dozen values.
+	const stackSize = 24
+	buf := make([]jvalue, stackSize, stackSize+len(s)/16+8)
+	p := jparser{s: s, stack: buf[:0:stackSize], nodes: buf[stackSize:stackSize]}
 	p.skipWS()
 	v := p.value(0)
 	if p.err != nil {
@@ -106,6 +110,9 @@ func (p *jparser) fail(msg string) {
 }
 
 func (p *jparser) skipWS() {
+	if p.pos < len(p.s) && p.s[p.pos] > ' ' {
+		return // compact JSON: nothing to skip
+	}
 	start := p.pos
 	for p.pos < len(p.s) {
 		switch p.s[p.pos] {
@@ -206,9 +213,25 @@ func (p *jparser) number() jvalue {
 func (p *jparser) str() string {
 	s := p.s
 	start := p.pos + 1 // after the opening quote
-	for i := start; i < len(s); i++ {
+	for i := start; i < len(s); {
+		// Eight bytes at a time while none is special: a control
+		// character, non-ASCII, '"' or '\\'.
+		for i+8 <= len(s) {
+			t := s[i : i+8]
+			x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+				uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+			if m := specialBytes(x); m != 0 {
+				i += bits.TrailingZeros64(m) / 8
+				break
+			}
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\' {
+			i++
 			continue
 		}
 		switch {
@@ -229,12 +252,26 @@ func (p *jparser) str() string {
 				p.fail("invalid UTF-8 in a string")
 				return ""
 			}
-			i += n - 1
+			i += n
 		}
 	}
 	p.pos = len(s)
 	p.fail("unterminated string")
 	return ""
+}
+
+// specialBytes returns, for the eight bytes of x (the first in the low
+// byte), a mask whose lowest set bit is the high bit of the first byte that
+// is a control character, non-ASCII, '"' or '\\', or 0 when there is none.
+// (Bits above the lowest may be spurious.)
+func specialBytes(x uint64) uint64 {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	zeroByte := func(v uint64) uint64 { return (v - ones) & ^v & high }
+	ctl := (x - 0x20*ones) & ^x & high // a byte below 0x20
+	return ctl | x&high | zeroByte(x^('"'*ones)) | zeroByte(x^('\\'*ones))
 }
 
 func (p *jparser) strSlow(start int) string {

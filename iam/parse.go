@@ -127,8 +127,9 @@ func compilePolicy(root *jvalue, nodes []jvalue, resource bool) (*Policy, *Parse
 	p := &Policy{resource: resource}
 	c := compiler{nodes: nodes, resource: resource}
 	var stmtVal *jvalue
-	for i := range c.kids(root) {
-		m := &c.kids(root)[i]
+	members := c.kids(root)
+	for i := range members {
+		m := &members[i]
 		switch m.key {
 		case "Version":
 			switch {
@@ -167,13 +168,14 @@ func compilePolicy(root *jvalue, nodes []jvalue, resource bool) (*Policy, *Parse
 		if int(stmtVal.n) == 0 {
 			return nil, perr("Statement", "is empty; a policy needs at least one statement")
 		}
-		for i := range c.kids(stmtVal) {
-			c.count(&c.kids(stmtVal)[i])
+		stmts := c.kids(stmtVal)
+		for i := range stmts {
+			c.count(&stmts[i])
 		}
 		c.reserve()
-		p.stmts = make([]statement, int(stmtVal.n))
-		for i := range c.kids(stmtVal) {
-			if err := c.statement(&p.stmts[i], &c.kids(stmtVal)[i], stmtRef{i: i}); err != nil {
+		p.stmts = make([]statement, len(stmts))
+		for i := range stmts {
+			if err := c.statement(&p.stmts[i], &stmts[i], stmtRef{i: i}); err != nil {
 				return nil, err
 			}
 		}
@@ -279,8 +281,9 @@ func (c *compiler) count(st *jvalue) {
 	if st.kind != jObject {
 		return
 	}
-	for i := range c.kids(st) {
-		m := &c.kids(st)[i]
+	members := c.kids(st)
+	for i := range members {
+		m := &members[i]
 		switch m.key {
 		case "Action", "NotAction":
 			n := listLen(m)
@@ -292,22 +295,25 @@ func (c *compiler) count(st *jvalue) {
 			c.nARN += n
 		case "Principal", "NotPrincipal":
 			if m.kind == jObject {
-				for j := range c.kids(m) {
-					c.nStr += listLen(&c.kids(m)[j])
+				types := c.kids(m)
+				for j := range types {
+					c.nStr += listLen(&types[j])
 				}
 			}
 		case "Condition":
 			if m.kind != jObject {
 				continue
 			}
-			for j := range c.kids(m) {
-				op := &c.kids(m)[j]
+			ops := c.kids(m)
+			for j := range ops {
+				op := &ops[j]
 				if op.kind != jObject {
 					continue
 				}
 				arn := strings.Contains(op.key, "Arn")
-				for k := range c.kids(op) {
-					n := listLen(&c.kids(op)[k])
+				keys := c.kids(op)
+				for k := range keys {
+					n := listLen(&keys[k])
 					c.nCond++
 					c.nVal += n
 					if arn {
@@ -368,8 +374,9 @@ func (c *compiler) stringList(v *jvalue, sr stmtRef, f1, f2 string) ([]string, *
 			return nil, perr(path(), "must not be an empty array")
 		}
 		out := take(&c.strs, int(v.n))
-		for i := range c.kids(v) {
-			e := &c.kids(v)[i]
+		kids := c.kids(v)
+		for i := range kids {
+			e := &kids[i]
 			if e.kind != jString {
 				return nil, perr(path()+"["+strconv.Itoa(i)+"]", "must be a string, not "+e.kind.String())
 			}
@@ -390,8 +397,9 @@ func (c *compiler) statement(st *statement, v *jvalue, sr stmtRef) *ParseError {
 		return perr(sr.path(), "a statement must be an object, not "+v.kind.String())
 	}
 	var effect, principal, action, res, cond *jvalue
-	for i := range c.kids(v) {
-		m := &c.kids(v)[i]
+	kids := c.kids(v)
+	for i := range kids {
+		m := &kids[i]
 		switch m.key {
 		case "Sid":
 			if m.kind != jString {
@@ -551,8 +559,9 @@ func (c *compiler) principal(ps *principalSet, v *jvalue, sr stmtRef, pname stri
 		return perr(path(), "must not be empty")
 	}
 	ps.entries = make([]principalEntry, 0, int(v.n))
-	for i := range c.kids(v) {
-		m := &c.kids(v)[i]
+	kids := c.kids(v)
+	for i := range kids {
+		m := &kids[i]
 		if !slices.Contains(principalTypes, m.key) {
 			return perr(path()+"."+m.key, "unknown principal type "+quote(m.key)+suggest(m.key, principalTypes))
 		}
@@ -616,12 +625,13 @@ func (c *compiler) conditions(v *jvalue, sr stmtRef) ([]condition, *ParseError) 
 		return nil, perr(path(), "must be an object of operators, such as {\"StringLike\": {\"s3:prefix\": \"home/*\"}}, not "+v.kind.String())
 	}
 	n := 0
-	for i := range c.kids(v) {
-		n += int(c.kids(v)[i].n)
+	ops := c.kids(v)
+	for i := range ops {
+		n += int(ops[i].n)
 	}
 	out := take(&c.conds, n)[:0]
-	for i := range c.kids(v) {
-		om := &c.kids(v)[i]
+	for i := range ops {
+		om := &ops[i]
 		opath := func() string { return path() + "." + om.key }
 		op, q, ifExists, msg := parseOperator(om.key)
 		if msg != "" {
@@ -633,8 +643,9 @@ func (c *compiler) conditions(v *jvalue, sr stmtRef) ([]condition, *ParseError) 
 		if int(om.n) == 0 {
 			return nil, perr(opath(), "must name at least one condition key")
 		}
-		for j := range c.kids(om) {
-			km := &c.kids(om)[j]
+		keys := c.kids(om)
+		for j := range keys {
+			km := &keys[j]
 			kpath := func() string { return opath() + "." + km.key }
 			key, sk, kerr := resolveKeyInfo(km.key, false)
 			if kerr != "" {
@@ -653,10 +664,11 @@ func (c *compiler) conditions(v *jvalue, sr stmtRef) ([]condition, *ParseError) 
 			out = append(out, condition{op: op, qual: q, ifExists: ifExists, opName: om.key, keyName: km.key, key: key,
 				values: take(&c.vals, nv), arrayForm: km.kind == jArray})
 			cond := &out[len(out)-1]
+			vals := c.kids(km)
 			for e := range cond.values {
 				ev := km
 				if km.kind == jArray {
-					ev = &c.kids(km)[e]
+					ev = &vals[e]
 				}
 				if msg := c.value(&cond.values[e], op, ev); msg != "" {
 					return nil, perr(elemPath(kpath(), km, e), msg)

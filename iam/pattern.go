@@ -48,6 +48,14 @@ type pattern struct {
 // templateError describes a bad variable in a template.
 type templateError string
 
+// Classes of the bytes that may start a token other than a literal.
+const (
+	tmplVar  = 1 // '$', with vars
+	tmplWild = 2 // '*' and '?', with wild
+)
+
+var tmplSpecial = [256]uint8{'$': tmplVar, '*': tmplWild, '?': tmplWild}
+
 // compileTemplate splits s into tokens. With vars, ${...} is a policy
 // variable (or one of the escapes ${*} ${?} ${$}); with wild, '*' and '?'
 // are wildcards.
@@ -60,10 +68,16 @@ func compileTemplate(s string, vars, wild bool) (pattern, templateError) {
 // Literal tokens are substrings of s unless an escape joins two pieces.
 func (c *compiler) template(s string, vars, wild bool) (pattern, templateError) {
 	// Fast paths without allocation: plain literals and "literal*".
-	special := func(c byte) bool { return (vars && c == '$') || (wild && (c == '*' || c == '?')) }
+	var special uint8 // the tmplSpecial classes that are special here
+	if vars {
+		special |= tmplVar
+	}
+	if wild {
+		special |= tmplWild
+	}
 	plain := true
 	for i := 0; i < len(s); i++ {
-		if special(s[i]) && !(wild && i == len(s)-1 && s[i] == '*') {
+		if tmplSpecial[s[i]]&special != 0 && !(wild && i == len(s)-1 && s[i] == '*') {
 			plain = false
 			break
 		}
@@ -140,8 +154,12 @@ func (c *compiler) template(s string, vars, wild bool) (pattern, templateError) 
 			toks = append(toks, token{kind: tQuest})
 			i++
 		default:
-			lit(i, i+1)
-			i++
+			j := i + 1
+			for j < len(s) && tmplSpecial[s[j]]&special == 0 {
+				j++
+			}
+			lit(i, j)
+			i = j
 		}
 	}
 	flush()
@@ -220,19 +238,22 @@ var commonKeys = [...]string{
 // lowerKey returns strings.ToLower(name), without allocating when name is
 // lower case already or one of commonKeys.
 func lowerKey(name string) string {
-	upper := false
+	var or, upper byte
 	for i := 0; i < len(name); i++ {
 		c := name[i]
-		if c >= utf8.RuneSelf {
-			return strings.ToLower(name)
+		or |= c
+		if c-'A' < 26 {
+			upper = 1
 		}
-		upper = upper || c >= 'A' && c <= 'Z'
 	}
-	if !upper {
+	if or >= utf8.RuneSelf {
+		return strings.ToLower(name)
+	}
+	if upper == 0 {
 		return name
 	}
 	for _, k := range commonKeys {
-		if equalFoldASCII(name, k) {
+		if len(k) == len(name) && equalFoldASCII(name, k) {
 			return k
 		}
 	}

@@ -82,12 +82,12 @@ const (
 // condition is one compiled (operator, key, values) triple.
 type condition struct {
 	op       *opInfo
-	qual     qualifier
-	ifExists bool
 	opName   string // as written
 	keyName  string // as written
 	key      keyRef
 	values   []condValue
+	qual     qualifier
+	ifExists bool
 	// arrayForm: the values were written as a JSON array.
 	arrayForm bool
 }
@@ -95,13 +95,13 @@ type condition struct {
 // condValue is one compiled policy value.
 type condValue struct {
 	raw    string // as written (string contents or JSON literal)
-	quoted bool   // raw was a JSON string
 	pat    pattern
 	arn    *arnPattern // ARN operators only
 	num    float64
 	t      time.Time
 	pfx    netip.Prefix
 	bin    string
+	quoted bool // raw was a JSON string
 	null   bool
 }
 

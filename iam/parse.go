@@ -392,7 +392,7 @@ func (c *compiler) stringList(v *jvalue, sr stmtRef, f1, f2 string) ([]string, *
 
 // statement compiles the statement v into st.
 func (c *compiler) statement(st *statement, v *jvalue, sr stmtRef) *ParseError {
-	st.index = sr.i
+	st.index = int32(sr.i)
 	if v.kind != jObject {
 		return perr(sr.path(), "a statement must be an object, not "+v.kind.String())
 	}
@@ -526,19 +526,21 @@ func validAction(a string) string {
 		return bad()
 	}
 	for j := 0; j < i; j++ {
-		c := a[j]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+		if !inSet(keyServiceChars, a[j]) { // letters, digits, '-'
 			return bad()
 		}
 	}
 	for j := i + 1; j < len(a); j++ {
-		c := a[j]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '*' || c == '?') {
+		if !inSet(actionNameChars, a[j]) {
 			return bad()
 		}
 	}
 	return ""
 }
+
+// actionNameChars is the bit set of letters, digits, '*' and '?', the
+// bytes allowed in the name of an action.
+var actionNameChars = [2]uint64{0x83ff040000000000, 0x07fffffe07fffffe}
 
 var principalTypes = []string{"AWS", "Federated", "Service", "CanonicalUser"}
 

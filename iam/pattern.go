@@ -8,8 +8,8 @@ import (
 
 // keyRef is a compiled reference to a condition key or policy variable.
 type keyRef struct {
-	id   keyID
 	name string // lower case
+	id   keyID
 }
 
 type tokKind uint8
@@ -22,10 +22,10 @@ const (
 )
 
 type token struct {
-	kind   tokKind
 	s      string // literal text, or the default of a variable
-	hasDef bool
 	key    keyRef
+	kind   tokKind
+	hasDef bool
 }
 
 type patKind uint8
@@ -39,9 +39,9 @@ const (
 
 // pattern is a compiled string with optional wildcards and variables.
 type pattern struct {
-	kind   patKind
 	lit    string
 	toks   []token
+	kind   patKind
 	hasVar bool
 }
 
@@ -210,8 +210,8 @@ func resolveKey(name string, variable bool) (keyRef, templateError) {
 // resolveKeyInfo is resolveKey that also returns the server key's
 // description (zero for a request key).
 func resolveKeyInfo(name string, variable bool) (keyRef, serverKey, templateError) {
-	lower := lowerKey(name)
-	if !validKeyName(lower) {
+	lower, valid := checkKey(name)
+	if !valid {
 		return keyRef{}, serverKey{}, templateError("malformed key " + quote(name) + "; keys look like \"service:name\", e.g. \"aws:username\" or \"s3:prefix\"")
 	}
 	if sk, ok := serverKeys[lower]; ok {
@@ -224,6 +224,36 @@ func resolveKeyInfo(name string, variable bool) (keyRef, serverKey, templateErro
 		return keyRef{}, serverKey{}, templateError("key " + quote(name) + " is not supported by this server; supported aws: keys are " + supportedAWSKeys())
 	}
 	return keyRef{id: kRequest, name: lower}, serverKey{}, ""
+}
+
+// checkKey returns lowerKey(name) and validKeyName of it, in one pass over
+// an ASCII name.
+func checkKey(name string) (string, bool) {
+	colon := strings.IndexByte(name, ':')
+	if colon <= 0 || colon == len(name)-1 || len(name) > 256 {
+		lower := lowerKey(name)
+		return lower, validKeyName(lower)
+	}
+	valid, upper := true, false
+	for i := 0; i < colon; i++ {
+		c := name[i]
+		valid = valid && inSet(keyServiceChars, c)
+		upper = upper || c-'A' < 26
+	}
+	for i := colon + 1; i < len(name); i++ {
+		c := name[i]
+		valid = valid && inSet(keyNameChars, c)
+		upper = upper || c-'A' < 26
+	}
+	if !valid {
+		// Perhaps non-ASCII, which strings.ToLower may turn into ASCII.
+		lower := lowerKey(name)
+		return lower, validKeyName(lower)
+	}
+	if !upper {
+		return name, true
+	}
+	return lowerKey(name), true
 }
 
 // commonKeys lists, in lower case, the keys policies often write in mixed
@@ -397,11 +427,11 @@ func equalFoldASCII(a, b string) bool {
 // first five components. The sixth (resource) component is the rest of the
 // ARN, colons included.
 type arnPattern struct {
-	any    bool
 	prefix string    // when the first five components are literal: "arn:aws:s3:::"
 	comps  []pattern // otherwise, the first five components
 	res    pattern
 	src    string
+	any    bool
 }
 
 // compileARN compiles a Resource element or an ARN condition value.
@@ -437,6 +467,20 @@ func (c *compiler) arn(ap *arnPattern, s string, vars bool) templateError {
 	}
 	if strings.ContainsAny(parts[2], "*?") {
 		return templateError("malformed ARN " + quote(s) + ": wildcards are not allowed in the service component")
+	}
+	prefix := s[:len(s)-len(rest)]
+	plain := true // no '*', '?' or '$' in the first five components
+	for i := 0; i < len(prefix); i++ {
+		if tmplSpecial[prefix[i]] != 0 {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		ap.prefix = prefix
+		res, err := c.template(parts[5], vars, true)
+		ap.res = res
+		return err
 	}
 	var comps [5]pattern
 	literal := true

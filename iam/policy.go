@@ -33,24 +33,24 @@ type idxEntry struct {
 
 type statement struct {
 	sid          string
-	index        int
-	deny         bool
 	principal    principalSet
-	notPrincipal bool
 	actions      []pattern
 	actionSrc    []string
-	notAction    bool
 	resources    []arnPattern
 	resourceSrc  []string
-	notResource  bool
 	conds        []condition
+	index        int32
+	deny         bool
+	notPrincipal bool
+	notAction    bool
+	notResource  bool
 }
 
 type principalSet struct {
-	any     bool     // "*" or {"AWS": "*"}
-	star    bool     // written as the string "*"
 	arns    []string // AWS principals as ARNs (account IDs as their root ARN)
 	entries []principalEntry
+	any     bool // "*" or {"AWS": "*"}
+	star    bool // written as the string "*"
 }
 
 type principalEntry struct {
@@ -366,7 +366,7 @@ func (p *Policy) Statements() []Statement {
 	out := make([]Statement, len(p.stmts))
 	for i := range p.stmts {
 		st := &p.stmts[i]
-		s := Statement{Index: st.index, Sid: st.sid, Effect: "Allow"}
+		s := Statement{Index: int(st.index), Sid: st.sid, Effect: "Allow"}
 		if st.deny {
 			s.Effect = "Deny"
 		}

@@ -170,7 +170,7 @@ func explainPolicy(p *Policy, r *evalReq, kind PolicyKind, name string, denies, 
 	for i := range p.stmts {
 		st := &p.stmts[i]
 		s := explainStatement(st, r)
-		ref := StatementRef{Kind: kind, Policy: name, Index: st.index, Sid: st.sid}
+		ref := StatementRef{Kind: kind, Policy: name, Index: int(st.index), Sid: st.sid}
 		if s.Applies {
 			if st.deny {
 				pt.Denies = true
@@ -186,7 +186,7 @@ func explainPolicy(p *Policy, r *evalReq, kind PolicyKind, name string, denies, 
 }
 
 func explainStatement(st *statement, r *evalReq) StatementTrace {
-	s := StatementTrace{Index: st.index, Sid: st.sid, Effect: "Allow"}
+	s := StatementTrace{Index: int(st.index), Sid: st.sid, Effect: "Allow"}
 	if st.deny {
 		s.Effect = "Deny"
 	}

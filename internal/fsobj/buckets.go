@@ -80,7 +80,10 @@ func (b *Backend) DeleteBucket(bucket string) error {
 	if err := b.root.RemoveAll("buckets/" + bucket); err != nil {
 		return fmt.Errorf("fsobj: delete bucket: %w", err)
 	}
+	b.polMu.Lock()
 	_ = b.root.RemoveAll("meta/" + bucket)
+	b.policies.Delete(bucket)
+	b.polMu.Unlock()
 	b.abortAll(bucket)
 	return nil
 }
@@ -131,20 +134,37 @@ func (b *Backend) PutBucketPolicy(bucket string, doc []byte) error {
 	if err := b.checkBucket(bucket); err != nil {
 		return err
 	}
+	b.polMu.Lock()
+	defer b.polMu.Unlock()
+	defer b.policies.Delete(bucket)
 	return b.writeBytes("meta/"+bucket+"/policy.json", doc)
 }
 
 // BucketPolicy returns the stored policy of bucket, or NoSuchBucketPolicy.
+// It is served from memory after the first read (this Backend is the only
+// writer of its data folder); the returned slice must not be modified.
 func (b *Backend) BucketPolicy(bucket string) ([]byte, error) {
+	if v, ok := b.policies.Load(bucket); ok {
+		if c := v.(policyCache); !c.none {
+			return c.doc, nil
+		}
+		return nil, s3api.Errorf(s3api.CodeNoSuchBucketPolicy, "The bucket policy does not exist.")
+	}
 	if err := b.checkBucket(bucket); err != nil {
 		return nil, err
 	}
+	b.bucket.RLock()
+	defer b.bucket.RUnlock()
+	b.polMu.Lock()
+	defer b.polMu.Unlock()
 	doc, err := b.root.ReadFile("meta/" + bucket + "/policy.json")
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("fsobj: reading the policy of bucket %s: %w", bucket, err)
 	} else if err != nil {
+		b.policies.Store(bucket, policyCache{none: true})
 		return nil, s3api.Errorf(s3api.CodeNoSuchBucketPolicy, "The bucket policy does not exist.")
 	}
+	b.policies.Store(bucket, policyCache{doc: doc})
 	return doc, nil
 }
 
@@ -154,6 +174,9 @@ func (b *Backend) DeleteBucketPolicy(bucket string) error {
 	if err := b.checkBucket(bucket); err != nil {
 		return err
 	}
+	b.polMu.Lock()
+	defer b.polMu.Unlock()
+	defer b.policies.Delete(bucket)
 	err := b.root.Remove("meta/" + bucket + "/policy.json")
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("fsobj: delete bucket policy: %w", err)

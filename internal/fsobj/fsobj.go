@@ -63,6 +63,17 @@ type Backend struct {
 	keys   [256]sync.Mutex
 	tree   sync.Mutex // serializes creating and removing directories of key prefixes
 	chownW sync.Once
+
+	// policies caches bucket policies (bucket → policyCache); every write
+	// of a policy or a bucket goes through this Backend and invalidates it.
+	policies sync.Map
+	polMu    sync.Mutex // serializes filling the cache with policy writes
+}
+
+// policyCache is a cached bucket policy: its document, or none.
+type policyCache struct {
+	doc  []byte
+	none bool
 }
 
 // New opens (creating if needed) the data directory dir.

@@ -2,6 +2,7 @@ package iam
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -156,6 +157,26 @@ func TestBucketKey(t *testing.T) {
 		got, _ := ap.patternBucket()
 		if got != want {
 			t.Errorf("patternBucket(%q) = %q, want %q", pat, got, want)
+		}
+	}
+}
+
+// TestKnownKeys checks the table that resolves common condition keys
+// without lower-casing them: each entry must be what lowerKey and
+// validKeyName would have produced.
+func TestKnownKeys(t *testing.T) {
+	t.Parallel()
+	for name, lower := range knownKeys {
+		if want := strings.ToLower(name); lower != want {
+			t.Errorf("knownKeys[%q] = %q, want %q", name, lower, want)
+		}
+		if !validKeyName(lower) {
+			t.Errorf("knownKeys[%q]: %q is not a valid key name", name, lower)
+		}
+	}
+	for lower, sk := range serverKeys {
+		if knownKeys[sk.name] != lower {
+			t.Errorf("knownKeys lacks the canonical spelling %q of a server key", sk.name)
 		}
 	}
 }

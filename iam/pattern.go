@@ -210,7 +210,11 @@ func resolveKey(name string, variable bool) (keyRef, templateError) {
 // resolveKeyInfo is resolveKey that also returns the server key's
 // description (zero for a request key).
 func resolveKeyInfo(name string, variable bool) (keyRef, serverKey, templateError) {
-	lower, valid := checkKey(name)
+	lower, valid := knownKeys[name]
+	if !valid {
+		lower = lowerKey(name)
+		valid = validKeyName(lower)
+	}
 	if !valid {
 		return keyRef{}, serverKey{}, templateError("malformed key " + quote(name) + "; keys look like \"service:name\", e.g. \"aws:username\" or \"s3:prefix\"")
 	}
@@ -226,68 +230,46 @@ func resolveKeyInfo(name string, variable bool) (keyRef, serverKey, templateErro
 	return keyRef{id: kRequest, name: lower}, serverKey{}, ""
 }
 
-// checkKey returns lowerKey(name) and validKeyName of it, in one pass over
-// an ASCII name.
-func checkKey(name string) (string, bool) {
-	colon := strings.IndexByte(name, ':')
-	if colon <= 0 || colon == len(name)-1 || len(name) > 256 {
-		lower := lowerKey(name)
-		return lower, validKeyName(lower)
-	}
-	valid, upper := true, false
-	for i := 0; i < colon; i++ {
-		c := name[i]
-		valid = valid && inSet(keyServiceChars, c)
-		upper = upper || c-'A' < 26
-	}
-	for i := colon + 1; i < len(name); i++ {
-		c := name[i]
-		valid = valid && inSet(keyNameChars, c)
-		upper = upper || c-'A' < 26
-	}
-	if !valid {
-		// Perhaps non-ASCII, which strings.ToLower may turn into ASCII.
-		lower := lowerKey(name)
-		return lower, validKeyName(lower)
-	}
-	if !upper {
-		return name, true
-	}
-	return lowerKey(name), true
-}
-
-// commonKeys lists, in lower case, the keys policies often write in mixed
-// case, so that lowerKey can return them without allocating.
-var commonKeys = [...]string{
-	"aws:principaltype", "aws:principalarn", "aws:principalaccount", "aws:sourceip",
-	"aws:securetransport", "aws:currenttime", "aws:epochtime", "aws:tokenissuetime",
-	"aws:useragent", "aws:referer", "s3:authtype", "s3:signatureage",
-	"s3:requestobjecttagkeys", "s3:versionid", "s3:locationconstraint", "s3:tlsversion",
+// knownKeys maps the usual spellings of common keys, all valid, to their
+// lower case, so that most keys are resolved with one lookup and no
+// allocation.
+var knownKeys = map[string]string{
+	"aws:username": "aws:username", "aws:userid": "aws:userid",
+	"aws:PrincipalType": "aws:principaltype", "aws:principaltype": "aws:principaltype",
+	"aws:PrincipalArn": "aws:principalarn", "aws:principalarn": "aws:principalarn",
+	"aws:PrincipalAccount": "aws:principalaccount", "aws:principalaccount": "aws:principalaccount",
+	"aws:SourceIp": "aws:sourceip", "aws:sourceip": "aws:sourceip",
+	"aws:SecureTransport": "aws:securetransport", "aws:securetransport": "aws:securetransport",
+	"aws:CurrentTime": "aws:currenttime", "aws:currenttime": "aws:currenttime",
+	"aws:EpochTime": "aws:epochtime", "aws:epochtime": "aws:epochtime",
+	"aws:TokenIssueTime": "aws:tokenissuetime", "aws:tokenissuetime": "aws:tokenissuetime",
+	"aws:UserAgent": "aws:useragent", "aws:useragent": "aws:useragent",
+	"aws:Referer": "aws:referer", "aws:referer": "aws:referer",
+	"s3:authType": "s3:authtype", "s3:authtype": "s3:authtype",
+	"s3:signatureversion": "s3:signatureversion",
+	"s3:signatureAge":     "s3:signatureage", "s3:signatureage": "s3:signatureage",
+	"s3:x-amz-content-sha256": "s3:x-amz-content-sha256",
+	"s3:TlsVersion":           "s3:tlsversion", "s3:tlsversion": "s3:tlsversion",
+	"s3:prefix": "s3:prefix", "s3:delimiter": "s3:delimiter", "s3:max-keys": "s3:max-keys",
+	"s3:VersionId": "s3:versionid", "s3:versionid": "s3:versionid",
+	"s3:RequestObjectTagKeys": "s3:requestobjecttagkeys", "s3:requestobjecttagkeys": "s3:requestobjecttagkeys",
+	"s3:LocationConstraint": "s3:locationconstraint", "s3:locationconstraint": "s3:locationconstraint",
+	"s3:x-amz-acl": "s3:x-amz-acl", "s3:x-amz-copy-source": "s3:x-amz-copy-source",
+	"s3:x-amz-metadata-directive":                    "s3:x-amz-metadata-directive",
+	"s3:x-amz-server-side-encryption":                "s3:x-amz-server-side-encryption",
+	"s3:x-amz-server-side-encryption-aws-kms-key-id": "s3:x-amz-server-side-encryption-aws-kms-key-id",
+	"s3:x-amz-storage-class":                         "s3:x-amz-storage-class",
 }
 
 // lowerKey returns strings.ToLower(name), without allocating when name is
-// lower case already or one of commonKeys.
+// lower case already.
 func lowerKey(name string) string {
-	var or, upper byte
 	for i := 0; i < len(name); i++ {
-		c := name[i]
-		or |= c
-		if c-'A' < 26 {
-			upper = 1
+		if c := name[i]; c-'A' < 26 || c >= utf8.RuneSelf {
+			return strings.ToLower(name)
 		}
 	}
-	if or >= utf8.RuneSelf {
-		return strings.ToLower(name)
-	}
-	if upper == 0 {
-		return name
-	}
-	for _, k := range commonKeys {
-		if len(k) == len(name) && equalFoldASCII(name, k) {
-			return k
-		}
-	}
-	return strings.ToLower(name)
+	return name
 }
 
 func supportedAWSKeys() string {

@@ -71,6 +71,68 @@ func OperatorNames() []string {
 	return out
 }
 
+// operatorIndex returns the index in operators of the base operator name,
+// or -1.
+func operatorIndex(name string) int {
+	switch name {
+	case "StringEquals":
+		return 0
+	case "StringNotEquals":
+		return 1
+	case "StringEqualsIgnoreCase":
+		return 2
+	case "StringNotEqualsIgnoreCase":
+		return 3
+	case "StringLike":
+		return 4
+	case "StringNotLike":
+		return 5
+	case "NumericEquals":
+		return 6
+	case "NumericNotEquals":
+		return 7
+	case "NumericLessThan":
+		return 8
+	case "NumericLessThanEquals":
+		return 9
+	case "NumericGreaterThan":
+		return 10
+	case "NumericGreaterThanEquals":
+		return 11
+	case "DateEquals":
+		return 12
+	case "DateNotEquals":
+		return 13
+	case "DateLessThan":
+		return 14
+	case "DateLessThanEquals":
+		return 15
+	case "DateGreaterThan":
+		return 16
+	case "DateGreaterThanEquals":
+		return 17
+	case "Bool":
+		return 18
+	case "BinaryEquals":
+		return 19
+	case "IpAddress":
+		return 20
+	case "NotIpAddress":
+		return 21
+	case "ArnEquals":
+		return 22
+	case "ArnLike":
+		return 23
+	case "ArnNotEquals":
+		return 24
+	case "ArnNotLike":
+		return 25
+	case "Null":
+		return 26
+	}
+	return -1
+}
+
 type qualifier uint8
 
 const (
@@ -118,14 +180,12 @@ func parseOperator(name string) (*opInfo, qualifier, bool, string) {
 	if strings.HasSuffix(base, "IfExists") {
 		base, ifExists = strings.TrimSuffix(base, "IfExists"), true
 	}
-	for i := range operators {
-		if operators[i].name == base {
-			op := &operators[i]
-			if op.fam == fNull && (ifExists || q != qNone) {
-				return nil, 0, false, "Null takes neither the IfExists suffix nor a ForAnyValue:/ForAllValues: prefix"
-			}
-			return op, q, ifExists, ""
+	if i := operatorIndex(base); i >= 0 {
+		op := &operators[i]
+		if op.fam == fNull && (ifExists || q != qNone) {
+			return nil, 0, false, "Null takes neither the IfExists suffix nor a ForAnyValue:/ForAllValues: prefix"
 		}
+		return op, q, ifExists, ""
 	}
 	msg := "unknown condition operator " + quote(name)
 	for i := range operators {
@@ -140,12 +200,12 @@ func parseOperator(name string) (*opInfo, qualifier, bool, string) {
 // value compiles one policy value for op into cv; c.vars reports whether
 // the policy version substitutes variables.
 func (c *compiler) value(cv *condValue, op *opInfo, v *jvalue) string {
-	*cv = condValue{raw: v.str, quoted: v.kind == jString}
+	*cv = condValue{raw: c.str(v), quoted: v.kind == jString}
 	if v.kind != jString && v.kind != jNumber && v.kind != jBool {
 		return "condition values must be strings (numbers and booleans may be unquoted), not " + v.kind.String()
 	}
 	vars := c.vars
-	s := v.str
+	s := c.str(v)
 	switch op.fam {
 	case fString:
 		p, err := c.template(s, vars && op.vars, op.like)

@@ -180,3 +180,19 @@ func TestKnownKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestOperatorIndex checks that the switch parseOperator uses agrees with
+// the operators table.
+func TestOperatorIndex(t *testing.T) {
+	t.Parallel()
+	for i := range operators {
+		if got := operatorIndex(operators[i].name); got != i {
+			t.Errorf("operatorIndex(%q) = %d, want %d", operators[i].name, got, i)
+		}
+	}
+	for _, name := range []string{"", "stringequals", "StringEqualsIfExists", "Nul"} {
+		if got := operatorIndex(name); got != -1 {
+			t.Errorf("operatorIndex(%q) = %d, want -1", name, got)
+		}
+	}
+}

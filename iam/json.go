@@ -44,15 +44,47 @@ func (k jkind) String() string {
 
 // jvalue is one parsed JSON value. Objects keep their members in document
 // order (each member is a value with its key set); duplicate keys are
-// rejected while parsing.
+// rejected while parsing. A jvalue holds no pointers, so that the nodes of
+// a document cost the garbage collector nothing: its strings are spans of
+// the document (see jdoc).
 type jvalue struct {
-	key string // member name, when the value is a member of an object
-	str string // string contents (unescaped), or the literal text of a number/bool
+	key jstr // member name, when the value is a member of an object
+	str jstr // string contents (unescaped), or the literal text of a number/bool
 	// The members of an object or the elements of an array are
 	// nodes[off:off+n] of the document's node slice.
 	off  int32
 	n    uint16 // at most maxElements
 	kind jkind
+}
+
+// jstr is a string of a document: doc[off:off+n], or, when off is
+// negative, the unescaped text esc[^off:^off+n].
+type jstr struct{ off, n int32 }
+
+// jdoc is a parsed document: its text, the unescaped text of the strings
+// that had escapes, and the nodes of its containers.
+type jdoc struct {
+	s, esc string
+	nodes  []jvalue
+}
+
+// text returns the string j.
+func (d *jdoc) text(j jstr) string {
+	if j.off >= 0 {
+		return d.s[j.off : j.off+j.n]
+	}
+	return d.esc[^j.off : ^j.off+j.n]
+}
+
+// key returns the member name of v.
+func (d *jdoc) key(v *jvalue) string { return d.text(v.key) }
+
+// str returns the string contents, or literal text, of v.
+func (d *jdoc) str(v *jvalue) string { return d.text(v.str) }
+
+// kids returns the members of an object or the elements of an array.
+func (d *jdoc) kids(v *jvalue) []jvalue {
+	return d.nodes[v.off : v.off+int32(v.n)]
 }
 
 // jsonError is a syntax error at a byte offset.
@@ -71,6 +103,41 @@ type jparser struct {
 	stack []jvalue
 	// The children of every container, a container's children together.
 	nodes []jvalue
+	esc   []byte // the unescaped text of strings with escapes
+}
+
+// span returns the document text of j; ok is false when j is in esc.
+func (p *jparser) span(j jstr) (string, bool) {
+	if j.off >= 0 {
+		return p.s[j.off : j.off+j.n], true
+	}
+	return "", false
+}
+
+// same reports whether two strings of the document are equal.
+func (p *jparser) same(a, b jstr) bool {
+	if a.n != b.n {
+		return false
+	}
+	as, aok := p.span(a)
+	bs, bok := p.span(b)
+	switch {
+	case aok && bok:
+		return as == bs
+	case aok:
+		return as == string(p.esc[^b.off:^b.off+b.n])
+	case bok:
+		return string(p.esc[^a.off:^a.off+a.n]) == bs
+	}
+	return string(p.esc[^a.off:^a.off+a.n]) == string(p.esc[^b.off:^b.off+b.n])
+}
+
+// text returns the string j (allocating when it is in esc).
+func (p *jparser) text(j jstr) string {
+	if s, ok := p.span(j); ok {
+		return s
+	}
+	return string(p.esc[^j.off : ^j.off+j.n])
 }
 
 // finish copies the children gathered since base to the nodes and sets
@@ -84,7 +151,7 @@ func (p *jparser) finish(v *jvalue, base int) {
 // valid UTF-8, depth and container sizes bounded, nothing after the value.
 // It returns the root and the nodes its containers refer to (see
 // jvalue.off), and the packed size (see PackedSize).
-func parseJSON(s string) (jvalue, []jvalue, int, *jsonError) {
+func parseJSON(s string) (jvalue, jdoc, int, *jsonError) {
 	// A policy has about one value per 19 bytes; a denser document makes
 	// nodes grow once or twice. The stack shares the allocation: it rarely
 	// holds more than a dozen values.
@@ -94,13 +161,13 @@ func parseJSON(s string) (jvalue, []jvalue, int, *jsonError) {
 	p.skipWS()
 	v := p.value(0)
 	if p.err != nil {
-		return jvalue{}, nil, 0, p.err
+		return jvalue{}, jdoc{}, 0, p.err
 	}
 	p.skipWS()
 	if p.pos != len(p.s) {
-		return jvalue{}, nil, 0, &jsonError{p.pos, "unexpected data after the end of the JSON document"}
+		return jvalue{}, jdoc{}, 0, &jsonError{p.pos, "unexpected data after the end of the JSON document"}
 	}
-	return v, p.nodes, len(s) - p.ws, nil
+	return v, jdoc{s: s, esc: string(p.esc), nodes: p.nodes}, len(s) - p.ws, nil
 }
 
 func (p *jparser) fail(msg string) {
@@ -141,8 +208,7 @@ func (p *jparser) value(depth int) jvalue {
 	case c == '[':
 		return p.array(depth)
 	case c == '"':
-		s := p.str()
-		return jvalue{kind: jString, str: s}
+		return jvalue{kind: jString, str: p.str()}
 	case c == 't':
 		return p.lit("true", jBool)
 	case c == 'f':
@@ -160,7 +226,7 @@ func (p *jparser) value(depth int) jvalue {
 func (p *jparser) lit(word string, k jkind) jvalue {
 	if len(p.s)-p.pos >= len(word) && p.s[p.pos:p.pos+len(word)] == word {
 		p.pos += len(word)
-		return jvalue{kind: k, str: word}
+		return jvalue{kind: k, str: jstr{int32(p.pos - len(word)), int32(len(word))}}
 	}
 	p.fail("invalid literal; expected " + word)
 	return jvalue{}
@@ -205,12 +271,12 @@ func (p *jparser) number() jvalue {
 			return jvalue{}
 		}
 	}
-	return jvalue{kind: jNumber, str: p.s[start:p.pos]}
+	return jvalue{kind: jNumber, str: jstr{int32(start), int32(p.pos - start)}}
 }
 
 // str parses a string starting at the opening quote. Strings without escapes
-// are substrings of the document (no allocation).
-func (p *jparser) str() string {
+// are spans of the document; the others are unescaped into p.esc.
+func (p *jparser) str() jstr {
 	s := p.s
 	start := p.pos + 1 // after the opening quote
 	for i := start; i < len(s); {
@@ -237,27 +303,27 @@ func (p *jparser) str() string {
 		switch {
 		case c == '"':
 			p.pos = i + 1
-			return s[start:i]
+			return jstr{int32(start), int32(i - start)}
 		case c == '\\':
 			p.pos = i
 			return p.strSlow(start)
 		case c < 0x20:
 			p.pos = i
 			p.fail("control character in a string; escape it")
-			return ""
+			return jstr{}
 		default:
 			r, n := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && n == 1 {
 				p.pos = i
 				p.fail("invalid UTF-8 in a string")
-				return ""
+				return jstr{}
 			}
 			i += n
 		}
 	}
 	p.pos = len(s)
 	p.fail("unterminated string")
-	return ""
+	return jstr{}
 }
 
 // specialBytes returns, for the eight bytes of x (the first in the low
@@ -274,18 +340,20 @@ func specialBytes(x uint64) uint64 {
 	return ctl | x&high | zeroByte(x^('"'*ones)) | zeroByte(x^('\\'*ones))
 }
 
-func (p *jparser) strSlow(start int) string {
-	buf := []byte(p.s[start:p.pos])
+func (p *jparser) strSlow(start int) jstr {
+	from := len(p.esc)
+	buf := append(p.esc, p.s[start:p.pos]...)
 	for p.pos < len(p.s) {
 		c := p.s[p.pos]
 		switch {
 		case c == '"':
 			p.pos++
-			return string(buf)
+			p.esc = buf
+			return jstr{^int32(from), int32(len(buf) - from)}
 		case c == '\\':
 			if p.pos+1 >= len(p.s) {
 				p.fail("unterminated string")
-				return ""
+				return jstr{}
 			}
 			e := p.s[p.pos+1]
 			p.pos += 2
@@ -305,7 +373,7 @@ func (p *jparser) strSlow(start int) string {
 			case 'u':
 				r, ok := p.hex4()
 				if !ok {
-					return ""
+					return jstr{}
 				}
 				if r >= 0xD800 && r < 0xDC00 {
 					// High surrogate: a low surrogate must follow.
@@ -313,29 +381,29 @@ func (p *jparser) strSlow(start int) string {
 						p.pos += 2
 						r2, ok := p.hex4()
 						if !ok {
-							return ""
+							return jstr{}
 						}
 						if r2 < 0xDC00 || r2 >= 0xE000 {
 							p.fail("invalid UTF-16 surrogate pair in \\u escape")
-							return ""
+							return jstr{}
 						}
 						r = 0x10000 + (r-0xD800)<<10 + (r2 - 0xDC00)
 					} else {
 						p.fail("lone UTF-16 surrogate in \\u escape")
-						return ""
+						return jstr{}
 					}
 				} else if r >= 0xDC00 && r < 0xE000 {
 					p.fail("lone UTF-16 surrogate in \\u escape")
-					return ""
+					return jstr{}
 				}
 				buf = utf8.AppendRune(buf, r)
 			default:
 				p.fail("invalid escape \\" + string(rune(e)) + " in a string")
-				return ""
+				return jstr{}
 			}
 		case c < 0x20:
 			p.fail("control character in a string; escape it")
-			return ""
+			return jstr{}
 		case c < utf8.RuneSelf:
 			buf = append(buf, c)
 			p.pos++
@@ -343,14 +411,14 @@ func (p *jparser) strSlow(start int) string {
 			r, n := utf8.DecodeRuneInString(p.s[p.pos:])
 			if r == utf8.RuneError && n == 1 {
 				p.fail("invalid UTF-8 in a string")
-				return ""
+				return jstr{}
 			}
 			buf = append(buf, p.s[p.pos:p.pos+n]...)
 			p.pos += n
 		}
 	}
 	p.fail("unterminated string")
-	return ""
+	return jstr{}
 }
 
 func (p *jparser) hex4() (rune, bool) {
@@ -399,9 +467,9 @@ func (p *jparser) object(depth int) jvalue {
 			break
 		}
 		for i := base; i < len(p.stack); i++ {
-			if p.stack[i].key == key {
+			if p.same(p.stack[i].key, key) {
 				p.pos = keyPos
-				p.fail("duplicate key " + strconv.Quote(key) + " in the same object; each key may appear only once")
+				p.fail("duplicate key " + strconv.Quote(p.text(key)) + " in the same object; each key may appear only once")
 				return jvalue{}
 			}
 		}

@@ -90,11 +90,11 @@ func Parse(doc []byte, opts ...ParseOption) (*Policy, error) {
 			return nil, &SizeError{Size: size, Limit: limit}
 		}
 	}
-	root, nodes, size, jerr := parseJSON(string(doc))
+	root, tree, size, jerr := parseJSON(string(doc))
 	if jerr != nil {
 		return nil, &ParseError{Msg: jerr.msg + " (at byte " + strconv.Itoa(jerr.off) + ")"}
 	}
-	p, perr := compilePolicy(&root, nodes, o.ResourcePolicy)
+	p, perr := compilePolicy(&root, tree, o.ResourcePolicy)
 	if perr != nil {
 		return nil, perr
 	}
@@ -120,35 +120,35 @@ var (
 	stmtFields = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 )
 
-func compilePolicy(root *jvalue, nodes []jvalue, resource bool) (*Policy, *ParseError) {
+func compilePolicy(root *jvalue, doc jdoc, resource bool) (*Policy, *ParseError) {
 	if root.kind != jObject {
 		return nil, perr("", "a policy must be a JSON object, not "+root.kind.String())
 	}
 	p := &Policy{resource: resource}
-	c := compiler{nodes: nodes, resource: resource}
+	c := compiler{jdoc: doc, resource: resource}
 	var stmtVal *jvalue
 	members := c.kids(root)
 	for i := range members {
 		m := &members[i]
-		switch m.key {
+		switch c.key(m) {
 		case "Version":
 			switch {
-			case m.kind == jString && m.str == Version2012:
+			case m.kind == jString && c.str(m) == Version2012:
 				p.version = Version2012
-			case m.kind == jString && m.str == Version2008:
+			case m.kind == jString && c.str(m) == Version2008:
 				p.version = Version2008
 			default:
-				return nil, perr("Version", "must be \""+Version2012+"\" (or the legacy \""+Version2008+"\"), not "+quoteValue(m))
+				return nil, perr("Version", "must be \""+Version2012+"\" (or the legacy \""+Version2008+"\"), not "+c.quoteValue(m))
 			}
 		case "Id":
 			if m.kind != jString {
 				return nil, perr("Id", "must be a string, not "+m.kind.String())
 			}
-			p.id, p.hasID = m.str, true
+			p.id, p.hasID = c.str(m), true
 		case "Statement":
 			stmtVal = m
 		default:
-			return nil, perr(m.key, "unknown field "+quote(m.key)+suggest(m.key, topFields))
+			return nil, perr(c.key(m), "unknown field "+quote(c.key(m))+suggest(c.key(m), topFields))
 		}
 	}
 	if stmtVal == nil {
@@ -234,7 +234,7 @@ func (r stmtRef) path() string {
 // document first, so that a policy costs a handful of allocations rather
 // than several per statement.
 type compiler struct {
-	nodes    []jvalue // the document's values (see jvalue.off)
+	jdoc
 	resource bool
 	vars     bool // Version 2012-10-17: "${...}" are policy variables
 
@@ -246,11 +246,6 @@ type compiler struct {
 	conds []condition
 	vals  []condValue
 	toks  []token
-}
-
-// kids returns the members of an object or the elements of an array.
-func (c *compiler) kids(v *jvalue) []jvalue {
-	return c.nodes[v.off : v.off+int32(v.n)]
 }
 
 // take returns the next n elements of the slab *s, with their capacity
@@ -284,7 +279,7 @@ func (c *compiler) count(st *jvalue) {
 	members := c.kids(st)
 	for i := range members {
 		m := &members[i]
-		switch m.key {
+		switch c.key(m) {
 		case "Action", "NotAction":
 			n := listLen(m)
 			c.nStr += n
@@ -310,7 +305,7 @@ func (c *compiler) count(st *jvalue) {
 				if op.kind != jObject {
 					continue
 				}
-				arn := strings.Contains(op.key, "Arn")
+				arn := strings.Contains(c.key(op), "Arn")
 				keys := c.kids(op)
 				for k := range keys {
 					n := listLen(&keys[k])
@@ -344,9 +339,9 @@ func (c *compiler) reserve() {
 	}
 }
 
-func quoteValue(v *jvalue) string {
+func (c *compiler) quoteValue(v *jvalue) string {
 	if v.kind == jString || v.kind == jNumber || v.kind == jBool {
-		return quote(v.str)
+		return quote(c.str(v))
 	}
 	return v.kind.String()
 }
@@ -363,11 +358,11 @@ func (c *compiler) stringList(v *jvalue, sr stmtRef, f1, f2 string) ([]string, *
 	}
 	switch v.kind {
 	case jString:
-		if v.str == "" {
+		if c.str(v) == "" {
 			return nil, perr(path(), "must not be an empty string")
 		}
 		out := take(&c.strs, 1)
-		out[0] = v.str
+		out[0] = c.str(v)
 		return out, nil
 	case jArray:
 		if int(v.n) == 0 {
@@ -380,10 +375,10 @@ func (c *compiler) stringList(v *jvalue, sr stmtRef, f1, f2 string) ([]string, *
 			if e.kind != jString {
 				return nil, perr(path()+"["+strconv.Itoa(i)+"]", "must be a string, not "+e.kind.String())
 			}
-			if e.str == "" {
+			if c.str(e) == "" {
 				return nil, perr(path()+"["+strconv.Itoa(i)+"]", "must not be an empty string")
 			}
-			out[i] = e.str
+			out[i] = c.str(e)
 		}
 		return out, nil
 	}
@@ -400,33 +395,33 @@ func (c *compiler) statement(st *statement, v *jvalue, sr stmtRef) *ParseError {
 	kids := c.kids(v)
 	for i := range kids {
 		m := &kids[i]
-		switch m.key {
+		switch c.key(m) {
 		case "Sid":
 			if m.kind != jString {
 				return perr(sr.path()+".Sid", "must be a string, not "+m.kind.String())
 			}
-			st.sid = m.str
+			st.sid = c.str(m)
 		case "Effect":
 			effect = m
 		case "Principal", "NotPrincipal":
 			if principal != nil {
-				return perr(sr.path()+"."+m.key, "a statement has either Principal or NotPrincipal, not both")
+				return perr(sr.path()+"."+c.key(m), "a statement has either Principal or NotPrincipal, not both")
 			}
-			principal, st.notPrincipal = m, m.key == "NotPrincipal"
+			principal, st.notPrincipal = m, c.key(m) == "NotPrincipal"
 		case "Action", "NotAction":
 			if action != nil {
-				return perr(sr.path()+"."+m.key, "a statement has either Action or NotAction, not both")
+				return perr(sr.path()+"."+c.key(m), "a statement has either Action or NotAction, not both")
 			}
-			action, st.notAction = m, m.key == "NotAction"
+			action, st.notAction = m, c.key(m) == "NotAction"
 		case "Resource", "NotResource":
 			if res != nil {
-				return perr(sr.path()+"."+m.key, "a statement has either Resource or NotResource, not both")
+				return perr(sr.path()+"."+c.key(m), "a statement has either Resource or NotResource, not both")
 			}
-			res, st.notResource = m, m.key == "NotResource"
+			res, st.notResource = m, c.key(m) == "NotResource"
 		case "Condition":
 			cond = m
 		default:
-			return perr(sr.path()+"."+m.key, "unknown field "+quote(m.key)+suggest(m.key, stmtFields))
+			return perr(sr.path()+"."+c.key(m), "unknown field "+quote(c.key(m))+suggest(c.key(m), stmtFields))
 		}
 	}
 	// Effect
@@ -434,11 +429,11 @@ func (c *compiler) statement(st *statement, v *jvalue, sr stmtRef) *ParseError {
 		return perr(sr.path(), "missing \"Effect\"; set it to \"Allow\" or \"Deny\"")
 	}
 	switch {
-	case effect.kind == jString && effect.str == "Allow":
-	case effect.kind == jString && effect.str == "Deny":
+	case effect.kind == jString && c.str(effect) == "Allow":
+	case effect.kind == jString && c.str(effect) == "Deny":
 		st.deny = true
 	default:
-		return perr(sr.path()+".Effect", "must be \"Allow\" or \"Deny\" (case-sensitive), not "+quoteValue(effect))
+		return perr(sr.path()+".Effect", "must be \"Allow\" or \"Deny\" (case-sensitive), not "+c.quoteValue(effect))
 	}
 	// Principal
 	pname := "Principal"
@@ -548,8 +543,8 @@ var principalTypes = []string{"AWS", "Federated", "Service", "CanonicalUser"}
 func (c *compiler) principal(ps *principalSet, v *jvalue, sr stmtRef, pname string) *ParseError {
 	path := func() string { return sr.path() + "." + pname }
 	if v.kind == jString {
-		if v.str != "*" {
-			return perr(path(), "must be \"*\" or an object such as {\"AWS\": \"arn:aws:iam::123456789012:user/alice\"}, not "+quote(v.str))
+		if c.str(v) != "*" {
+			return perr(path(), "must be \"*\" or an object such as {\"AWS\": \"arn:aws:iam::123456789012:user/alice\"}, not "+quote(c.str(v)))
 		}
 		ps.any, ps.star = true, true
 		return nil
@@ -564,17 +559,17 @@ func (c *compiler) principal(ps *principalSet, v *jvalue, sr stmtRef, pname stri
 	kids := c.kids(v)
 	for i := range kids {
 		m := &kids[i]
-		if !slices.Contains(principalTypes, m.key) {
-			return perr(path()+"."+m.key, "unknown principal type "+quote(m.key)+suggest(m.key, principalTypes))
+		if !slices.Contains(principalTypes, c.key(m)) {
+			return perr(path()+"."+c.key(m), "unknown principal type "+quote(c.key(m))+suggest(c.key(m), principalTypes))
 		}
-		ids, err := c.stringList(m, sr, pname, m.key)
+		ids, err := c.stringList(m, sr, pname, c.key(m))
 		if err != nil {
 			return err
 		}
-		ps.entries = append(ps.entries, principalEntry{typ: m.key, ids: ids, array: m.kind == jArray})
+		ps.entries = append(ps.entries, principalEntry{typ: c.key(m), ids: ids, array: m.kind == jArray})
 		for j, id := range ids {
-			ep := func() string { return elemPath(path()+"."+m.key, m, j) }
-			switch m.key {
+			ep := func() string { return elemPath(path()+"."+c.key(m), m, j) }
+			switch c.key(m) {
 			case "AWS":
 				switch {
 				case id == "*":
@@ -634,8 +629,8 @@ func (c *compiler) conditions(v *jvalue, sr stmtRef) ([]condition, *ParseError) 
 	out := take(&c.conds, n)[:0]
 	for i := range ops {
 		om := &ops[i]
-		opath := func() string { return path() + "." + om.key }
-		op, q, ifExists, msg := parseOperator(om.key)
+		opath := func() string { return path() + "." + c.key(om) }
+		op, q, ifExists, msg := parseOperator(c.key(om))
 		if msg != "" {
 			return nil, perr(opath(), msg)
 		}
@@ -648,8 +643,8 @@ func (c *compiler) conditions(v *jvalue, sr stmtRef) ([]condition, *ParseError) 
 		keys := c.kids(om)
 		for j := range keys {
 			km := &keys[j]
-			kpath := func() string { return opath() + "." + km.key }
-			key, sk, kerr := resolveKeyInfo(km.key, false)
+			kpath := func() string { return opath() + "." + c.key(km) }
+			key, sk, kerr := resolveKeyInfo(c.key(km), false)
 			if kerr != "" {
 				return nil, perr(kpath(), string(kerr))
 			}
@@ -663,7 +658,7 @@ func (c *compiler) conditions(v *jvalue, sr stmtRef) ([]condition, *ParseError) 
 				}
 				nv = int(km.n)
 			}
-			out = append(out, condition{op: op, qual: q, ifExists: ifExists, opName: om.key, keyName: km.key, key: key,
+			out = append(out, condition{op: op, qual: q, ifExists: ifExists, opName: c.key(om), keyName: c.key(km), key: key,
 				values: take(&c.vals, nv), arrayForm: km.kind == jArray})
 			cond := &out[len(out)-1]
 			vals := c.kids(km)

@@ -447,7 +447,7 @@ func (c *compiler) arn(ap *arnPattern, s string, vars bool) templateError {
 	if parts[1] == "" || parts[2] == "" || parts[5] == "" {
 		return templateError("malformed ARN " + quote(s) + ": partition, service and resource must not be empty")
 	}
-	if strings.ContainsAny(parts[2], "*?") {
+	if strings.IndexByte(parts[2], '*') >= 0 || strings.IndexByte(parts[2], '?') >= 0 {
 		return templateError("malformed ARN " + quote(s) + ": wildcards are not allowed in the service component")
 	}
 	prefix := s[:len(s)-len(rest)]

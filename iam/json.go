@@ -140,11 +140,13 @@ func (p *jparser) text(j jstr) string {
 	return string(p.esc[^j.off : ^j.off+j.n])
 }
 
-// finish copies the children gathered since base to the nodes and sets
-// v.off and v.n.
+// finish moves the children gathered on the stack since base to the nodes
+// and sets v.off and v.n. (After an error the stack is left as it is: the
+// parse is over.)
 func (p *jparser) finish(v *jvalue, base int) {
 	v.off, v.n = int32(len(p.nodes)), uint16(len(p.stack)-base)
 	p.nodes = append(p.nodes, p.stack[base:]...)
+	p.stack = p.stack[:base]
 }
 
 // parseJSON parses one strict JSON document: no duplicate keys at any level,
@@ -454,7 +456,6 @@ func (p *jparser) object(depth int) jvalue {
 		return v
 	}
 	base := len(p.stack)
-	defer func() { p.stack = p.stack[:base] }()
 	for p.err == nil {
 		p.skipWS()
 		if p.pos >= len(p.s) || p.s[p.pos] != '"' {
@@ -518,7 +519,6 @@ func (p *jparser) array(depth int) jvalue {
 		return v
 	}
 	base := len(p.stack)
-	defer func() { p.stack = p.stack[:base] }()
 	for p.err == nil {
 		p.skipWS()
 		if len(p.stack)-base >= maxElements {

@@ -254,7 +254,7 @@ type compiler struct {
 // pointing into the old one.
 func take[T any](s *[]T, n int) []T {
 	if cap(*s)-len(*s) < n {
-		*s = make([]T, 0, max(n, cap(*s), 8))
+		*s = make([]T, 0, max(n, cap(*s), 16))
 	}
 	start := len(*s)
 	*s = (*s)[:start+n]
@@ -312,7 +312,10 @@ func (c *compiler) count(st *jvalue) {
 					c.nCond++
 					c.nVal += n
 					if arn {
+						// An ARN value such as "arn:aws:iam::*:user/*"
+						// has its first five components as patterns.
 						c.nARN += n
+						c.nPat += 5 * n
 					}
 				}
 			}

@@ -75,7 +75,10 @@
 // [Auth.Middleware] does steps 1 and 2 for net/http and answers failures
 // with S3 XML errors; [Auth.STSHandler] serves AssumeRole,
 // AssumeRoleWithLDAPIdentity and GetCallerIdentity on the same address
-// ([IsSTSRequest] routes). Every decision goes to
+// ([IsSTSRequest] routes), and [Auth.AdminHandler] serves the JSON admin
+// API under [AdminPrefix] that the s3admin command uses (root manages users
+// and policies; a user manages only its own service accounts). Every
+// decision goes to
 // [Options.DecisionHook] and the logger, without secrets.
 //
 // # Identity directory

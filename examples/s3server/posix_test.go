@@ -70,8 +70,9 @@ func TestPosixOwnershipThroughClients(t *testing.T) {
 	}
 	t.Run("user", func(t *testing.T) {
 		t.Parallel()
-		// The AWS CLI runs as the session below (each CLI start costs
-		// about a second of CPU).
+		// The AWS CLI took part as the STS client that minted the
+		// session; its full suite runs in TestClients (each CLI start
+		// costs about a second of CPU).
 		clienttest.Run(t, user, clienttest.WithOptions(clienttest.Options{
 			Clients: []string{"boto3", "s3cmd", "rclone", "sdk", "minio"}, BucketPrefix: "user", Stored: owned("user"), LargeSize: 8 << 20}))
 	})
@@ -83,6 +84,6 @@ func TestPosixOwnershipThroughClients(t *testing.T) {
 	t.Run("session", func(t *testing.T) {
 		t.Parallel()
 		clienttest.Run(t, sess, clienttest.WithOptions(clienttest.Options{
-			Clients: []string{"awscli", "sdk", "rclone"}, BucketPrefix: "sess", Stored: owned("session"), LargeSize: 8 << 20}))
+			Clients: []string{"boto3", "sdk", "rclone"}, BucketPrefix: "sess", Stored: owned("session"), LargeSize: 8 << 20}))
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // AWS runs one AWS CLI command against tl's endpoint: args follow
@@ -24,6 +25,9 @@ func runAWSCLI(t *testing.T, s *suite) {
 	aws := func(args ...string) string {
 		t.Helper()
 		r := tl.AWS(ep, args...)
+		if r.Took > 10*time.Second {
+			t.Logf("slow: aws %s took %v", strings.Join(args, " "), r.Took)
+		}
 		if r.Err != nil {
 			t.Fatalf("aws %s: %s", strings.Join(args, " "), r)
 		}

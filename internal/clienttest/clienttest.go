@@ -195,6 +195,8 @@ type Tool struct {
 type Result struct {
 	Stdout, Stderr string
 	Err            error
+	// Took is how long the command ran.
+	Took time.Duration
 }
 
 // Code is the S3 or STS error code in the command's output ("" when none
@@ -203,7 +205,7 @@ func (r Result) Code() string { return ErrorCode(r.Stderr + "\n" + r.Stdout) }
 
 // String describes the result for failure messages.
 func (r Result) String() string {
-	return fmt.Sprintf("err=%v\nstdout:\n%s\nstderr:\n%s", r.Err, clip(r.Stdout), clip(r.Stderr))
+	return fmt.Sprintf("err=%v (after %v)\nstdout:\n%s\nstderr:\n%s", r.Err, r.Took.Round(time.Millisecond), clip(r.Stdout), clip(r.Stderr))
 }
 
 func clip(s string) string {
@@ -222,11 +224,13 @@ func (tl *Tool) Run(stdin io.Reader, args ...string) Result {
 	cmd.WaitDelay = 5 * time.Second
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
 	err := cmd.Run()
+	took := time.Since(start)
 	if ctx.Err() != nil {
 		err = fmt.Errorf("clienttest: %s timed out after %v: %w", filepath.Base(tl.Path), tl.Timeout, err)
 	}
-	return Result{Stdout: out.String(), Stderr: errb.String(), Err: err}
+	return Result{Stdout: out.String(), Stderr: errb.String(), Err: err, Took: took}
 }
 
 // MustRun runs the program and fails the test unless it exits cleanly.

@@ -8,9 +8,9 @@ STATICCHECK_VERSION := 2026.1
 DEB_PACKAGES := slapd ldap-utils etcd-server awscli python3-boto3 s3cmd rclone
 FUZZTIME ?= 10s
 
-.PHONY: test deps tools vet lint unit fuzz bench cover clean
+.PHONY: test deps tools vet lint unit fuzz fuzz-smoke bench cover clean
 
-test: deps tools vet lint unit
+test: deps tools vet lint unit fuzz-smoke
 
 ## deps: install the Debian packages the integration tests use, when missing.
 ## (Checked with dpkg, not PATH: a different `aws` or `python3` on PATH does not count.)
@@ -38,6 +38,10 @@ lint: tools
 
 unit:
 	S3AUTH_INTEGRATION=1 $(GO) test -race -count=1 -timeout 15m ./...
+
+## fuzz-smoke: every fuzz target briefly (make test); `make fuzz FUZZTIME=10m` for real runs.
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=2s
 
 ## fuzz: run every fuzz target for FUZZTIME each.
 fuzz:

@@ -200,6 +200,7 @@ const (
 	PrincipalLDAPSession // STS session of an LDAP user
 )
 
+// String names the kind as decision records spell it ("user", "session", …).
 func (k PrincipalKind) String() string {
 	switch k {
 	case PrincipalAnonymous:

@@ -47,6 +47,7 @@ type ParseError struct {
 	Msg  string
 }
 
+// Error returns the message with its JSON path.
 func (e *ParseError) Error() string {
 	if e.Path == "" {
 		return "iam: invalid policy: " + e.Msg
@@ -60,6 +61,7 @@ type SizeError struct {
 	Size, Limit int
 }
 
+// Error says the measured size and the limit.
 func (e *SizeError) Error() string {
 	return "iam: policy is " + strconv.Itoa(e.Size) + " bytes without whitespace, over the limit of " +
 		strconv.Itoa(e.Limit) + " bytes; shorten it (for example with wildcards) or split it into several policies"

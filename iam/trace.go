@@ -50,6 +50,7 @@ type StatementRef struct {
 	Sid    string
 }
 
+// String names the statement: policy kind, name, and Sid or index.
 func (r StatementRef) String() string {
 	s := string(r.Kind) + " policy"
 	if r.Policy != "" {

@@ -48,6 +48,7 @@ type Error struct {
 	Sender bool
 }
 
+// Error returns "sts: Code: Message".
 func (e *Error) Error() string { return "sts: " + e.Code + ": " + e.Message }
 
 // STS error codes.

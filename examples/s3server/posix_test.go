@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/s3auth/s3auth/internal/testenv"
-
 	"context"
 	"os"
 	"path/filepath"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/s3auth/s3auth"
 	"github.com/s3auth/s3auth/internal/clienttest"
+	"github.com/s3auth/s3auth/internal/testenv"
 	"github.com/s3auth/s3auth/posix"
 )
 

@@ -24,9 +24,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -37,19 +34,15 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/s3auth/s3auth"
+	"github.com/s3auth/s3auth/examples/internal/serverkit"
 	"github.com/s3auth/s3auth/examples/s3proxy/internal/proxy"
 	"github.com/s3auth/s3auth/sigv4"
-	"github.com/s3auth/s3auth/store"
-	"github.com/s3auth/s3auth/store/boltstore"
-	"github.com/s3auth/s3auth/store/etcdstore"
 )
 
 // config is everything the command line sets.
@@ -120,16 +113,10 @@ func main() {
 type app struct {
 	handler http.Handler
 	auth    *s3auth.Auth
-	closers []func() error
+	closers serverkit.Closers
 }
 
-func (a *app) Close() error {
-	var errs []error
-	for i := len(a.closers) - 1; i >= 0; i-- {
-		errs = append(errs, a.closers[i]())
-	}
-	return errors.Join(errs...)
-}
+func (a *app) Close() error { return a.closers.Close() }
 
 // build opens the identity store, the s3auth facade and the proxy. getenv
 // reads S3AUTH_* and S3PROXY_* variables.
@@ -160,15 +147,15 @@ func build(ctx context.Context, c config, getenv func(string) string, log *slog.
 	if err := s3auth.ValidateSecretKey(rsk); err != nil {
 		return nil, fmt.Errorf("s3proxy: S3AUTH_ROOT_SECRET_KEY: %w", err)
 	}
-	seal, err := masterKey(getenv)
+	seal, err := serverkit.MasterKey("s3proxy", getenv)
 	if err != nil {
 		return nil, err
 	}
-	st, err := openStore(c)
+	st, err := serverkit.OpenStore("s3proxy", c.Data, c.Store)
 	if err != nil {
 		return nil, err
 	}
-	a.closers = append(a.closers, st.Close)
+	a.closers.Add(st.Close)
 	opts := s3auth.Options{
 		Regions:       []string{c.Region},
 		Logger:        log,
@@ -184,7 +171,7 @@ func build(ctx context.Context, c config, getenv func(string) string, log *slog.
 		return fail(err)
 	}
 	a.auth = auth
-	a.closers = append(a.closers, auth.Close)
+	a.closers.Add(auth.Close)
 	px, err := proxy.New(auth, func(o *proxy.Options) {
 		o.Upstream = up
 		o.Region = c.UpstreamRegion
@@ -223,51 +210,6 @@ func withAdmin(a *s3auth.Auth, next http.Handler) http.Handler {
 	})
 }
 
-// openStore opens the identity store: the embedded bbolt file inside the
-// data folder, or etcd for --store etcd://HOST:PORT[,HOST:PORT...].
-func openStore(c config) (store.Store, error) {
-	if c.Store == "" {
-		if err := os.MkdirAll(c.Data, 0o750); err != nil {
-			return nil, fmt.Errorf("s3proxy: creating the data folder %s: %w", c.Data, err)
-		}
-		return boltstore.Open(filepath.Join(c.Data, "s3auth.db"))
-	}
-	rest, ok := strings.CutPrefix(c.Store, "etcd://")
-	if !ok || rest == "" {
-		return nil, fmt.Errorf("s3proxy: --store %q: use etcd://HOST:PORT[,HOST:PORT...] or leave it empty for the embedded store", c.Store)
-	}
-	var eps []string
-	for hp := range strings.SplitSeq(rest, ",") {
-		if hp = strings.TrimSpace(hp); hp != "" {
-			eps = append(eps, "http://"+hp)
-		}
-	}
-	return etcdstore.Dial(etcdstore.Config{Endpoints: eps})
-}
-
-// masterKey reads S3AUTH_MASTER_KEY as the reference server does: 32
-// bytes in base64 or hex, or a passphrase of at least 16 characters.
-func masterKey(getenv func(string) string) ([]s3auth.SealKey, error) {
-	v := getenv("S3AUTH_MASTER_KEY")
-	if v == "" {
-		return nil, nil
-	}
-	var key []byte
-	if b, err := base64.StdEncoding.DecodeString(v); err == nil && len(b) == 32 {
-		key = b
-	} else if b, err := hex.DecodeString(v); err == nil && len(b) == 32 {
-		key = b
-	} else {
-		if len(v) < 16 {
-			return nil, errors.New("s3proxy: S3AUTH_MASTER_KEY is too short; use 32 random bytes in base64 (openssl rand -base64 32) or a passphrase of at least 16 characters")
-		}
-		sum := sha256.Sum256([]byte(v))
-		key = sum[:]
-	}
-	id := sha256.Sum256(key)
-	return []s3auth.SealKey{{ID: "master-" + hex.EncodeToString(id[:4]), Key: key}}, nil
-}
-
 func run(c config) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.LogLevel}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -277,37 +219,6 @@ func run(c config) error {
 		return err
 	}
 	defer a.Close()
-	hs := &http.Server{
-		Handler:           a.handler,
-		ReadHeaderTimeout: 30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return fmt.Errorf("s3proxy: cannot listen on %s (is another proxy running? choose another with --addr): %w", c.Addr, err)
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	log.Info("s3proxy: listening", "addr", ln.Addr().String(), "upstream", c.Upstream, "region", c.Region, "store", storeName(c))
-	select {
-	case err := <-errc:
-		return fmt.Errorf("s3proxy: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info("s3proxy: shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		return fmt.Errorf("s3proxy: shutdown: %w", err)
-	}
-	return nil
-}
-
-func storeName(c config) string {
-	if c.Store == "" {
-		return "embedded (" + filepath.Join(c.Data, "s3auth.db") + ")"
-	}
-	return c.Store
+	return serverkit.Serve(ctx, "s3proxy", c.Addr, a.handler, log,
+		"upstream", c.Upstream, "region", c.Region, "store", serverkit.StoreName(c.Data, c.Store))
 }

@@ -2,80 +2,16 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
-	"sync"
 
 	"github.com/s3auth/s3auth"
-	"github.com/s3auth/s3auth/examples/s3server/internal/server"
-	"github.com/s3auth/s3auth/iam"
-	"github.com/s3auth/s3auth/internal/fsobj"
-	"github.com/s3auth/s3auth/internal/s3api"
 	"github.com/s3auth/s3auth/ldapauth"
-	"github.com/s3auth/s3auth/sigv4"
 	"github.com/s3auth/s3auth/store"
-	"github.com/s3auth/s3auth/store/boltstore"
-	"github.com/s3auth/s3auth/store/etcdstore"
 )
-
-// MaxBucketPolicySize is S3's limit on bucket policies (20 KB).
-const MaxBucketPolicySize = 20 << 10
-
-// openStore opens the identity store: the embedded bbolt file inside the
-// data folder, or etcd for --store etcd://HOST:PORT[,HOST:PORT...].
-func openStore(c config) (store.Store, error) {
-	if c.Store == "" {
-		if err := os.MkdirAll(c.Data, 0o750); err != nil {
-			return nil, fmt.Errorf("s3server: creating the data folder %s: %w", c.Data, err)
-		}
-		return boltstore.Open(filepath.Join(c.Data, "s3auth.db"))
-	}
-	rest, ok := strings.CutPrefix(c.Store, "etcd://")
-	if !ok || rest == "" {
-		return nil, fmt.Errorf("s3server: --store %q: use etcd://HOST:PORT[,HOST:PORT...] or leave it empty for the embedded store", c.Store)
-	}
-	var eps []string
-	for _, hp := range strings.Split(rest, ",") {
-		if hp = strings.TrimSpace(hp); hp != "" {
-			eps = append(eps, "http://"+hp)
-		}
-	}
-	return etcdstore.Dial(etcdstore.Config{Endpoints: eps})
-}
-
-// masterKey reads S3AUTH_MASTER_KEY: 32 bytes in base64 or hex, or any
-// other string (a passphrase), which is hashed with SHA-256. The key id is
-// derived from the key, so a changed master key is reported by name.
-func masterKey(getenv func(string) string) ([]s3auth.SealKey, error) {
-	v := getenv("S3AUTH_MASTER_KEY")
-	if v == "" {
-		return nil, nil
-	}
-	var key []byte
-	if b, err := base64.StdEncoding.DecodeString(v); err == nil && len(b) == 32 {
-		key = b
-	} else if b, err := hex.DecodeString(v); err == nil && len(b) == 32 {
-		key = b
-	} else {
-		if len(v) < 16 {
-			return nil, errors.New("s3server: S3AUTH_MASTER_KEY is too short; use 32 random bytes in base64 (openssl rand -base64 32) or a passphrase of at least 16 characters")
-		}
-		sum := sha256.Sum256([]byte(v))
-		key = sum[:]
-	}
-	id := sha256.Sum256(key)
-	return []s3auth.SealKey{{ID: "master-" + hex.EncodeToString(id[:4]), Key: key}}, nil
-}
 
 const rootRecordKey = "server/root"
 
@@ -160,119 +96,4 @@ func newLDAP(c config, log *slog.Logger) (*ldapauth.Authenticator, error) {
 		GroupFilter:  c.LDAP.GroupFilter,
 		Logger:       log,
 	})
-}
-
-// bucketPolicies reads bucket policies from the object backend and keeps
-// them compiled.
-type bucketPolicies struct {
-	be *fsobj.Backend
-	mu sync.Mutex
-	m  map[string]compiledPolicy
-}
-
-type compiledPolicy struct {
-	doc string
-	pol *iam.Policy
-}
-
-func parseBucketPolicy(doc []byte) (*iam.Policy, error) {
-	return iam.Parse(doc, iam.WithResourcePolicy(), iam.WithMaxSize(MaxBucketPolicySize))
-}
-
-func (b *bucketPolicies) get(_ context.Context, bucket string) (*iam.Policy, error) {
-	doc, err := b.be.BucketPolicy(bucket)
-	if err != nil {
-		if e := s3api.AsError(err); e != nil && (e.Code == "NoSuchBucketPolicy" || e.Code == s3api.CodeNoSuchBucket) {
-			return nil, nil
-		}
-		return nil, err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if c, ok := b.m[bucket]; ok && c.doc == string(doc) {
-		return c.pol, nil
-	}
-	pol, err := parseBucketPolicy(doc)
-	if err != nil {
-		return nil, fmt.Errorf("the stored policy of bucket %s no longer validates: %w", bucket, err)
-	}
-	if b.m == nil {
-		b.m = make(map[string]compiledPolicy)
-	}
-	b.m[bucket] = compiledPolicy{doc: string(doc), pol: pol}
-	return pol, nil
-}
-
-// facadeAuth adapts the s3auth facade to the server's Auth seam.
-type facadeAuth struct{ a *s3auth.Auth }
-
-var _ server.Auth = facadeAuth{}
-
-// s3Error turns a facade error into the server's S3 error.
-func s3Error(err error) error {
-	var e *sigv4.Error
-	if errors.As(err, &e) {
-		return &s3api.Error{Code: e.Code, Message: e.Message, Status: e.StatusCode, Err: err}
-	}
-	return err
-}
-
-func (f facadeAuth) Authenticate(r *http.Request) (server.Principal, io.ReadCloser, error) {
-	p, err := f.a.Authenticate(r)
-	if err != nil {
-		return server.Principal{}, nil, s3Error(err)
-	}
-	sp := server.Principal{ID: p.User, Value: p}
-	if p.Kind == s3auth.PrincipalAnonymous {
-		sp.ID = ""
-	}
-	if p.Posix.Set {
-		sp.POSIX = &server.POSIXIDs{UID: int(p.Posix.UID), GID: int(p.Posix.GID)}
-	}
-	var body io.ReadCloser
-	if b := p.Body(); b != nil {
-		body = codedBody{b}
-	}
-	return sp, body, nil
-}
-
-// codedBody gives the server the verifying reader's failures as S3 errors
-// (BadDigest, IncompleteBody, SignatureDoesNotMatch, ...) instead of errors
-// it does not know, which it would answer with InternalError.
-type codedBody struct{ io.ReadCloser }
-
-func (b codedBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err != nil && err != io.EOF {
-		err = s3Error(err)
-	}
-	return n, err
-}
-
-// WriteTo keeps the verifying reader's copy without an extra buffer.
-func (b codedBody) WriteTo(w io.Writer) (int64, error) {
-	if wt, ok := b.ReadCloser.(io.WriterTo); ok {
-		n, err := wt.WriteTo(w)
-		return n, s3Error(err)
-	}
-	return io.Copy(w, struct{ io.Reader }{b})
-}
-
-func (f facadeAuth) Authorize(ctx context.Context, sp server.Principal, r *http.Request, op server.Operation) error {
-	p, ok := sp.Value.(*s3auth.Principal)
-	if !ok {
-		return &s3api.Error{Code: "AccessDenied", Message: "Access Denied.", Status: http.StatusForbidden}
-	}
-	var d *s3auth.Decision
-	if op.Name == "DeleteObject" && r.URL.Query().Has("delete") {
-		// One key of a DeleteObjects body.
-		check := iam.Check{Action: "s3:DeleteObject", Resource: "arn:aws:s3:::" + op.Bucket + "/" + op.Key}
-		d = f.a.AuthorizeChecks(ctx, p, r, op.Bucket, []iam.Check{check})
-	} else {
-		d = f.a.Authorize(ctx, p, r)
-	}
-	if d.Allowed {
-		return nil
-	}
-	return s3Error(d.S3Error())
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/s3auth/s3auth/examples/s3server/internal/facade"
+
 	"context"
 	"os"
 	"path/filepath"
@@ -24,8 +26,8 @@ func TestBucketPolicyReadErrorIsNotNoPolicy(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	bp := &bucketPolicies{be: be}
-	if pol, err := bp.get(context.Background(), "plain"); pol != nil || err != nil {
+	bp := &facade.BucketPolicies{Backend: be}
+	if pol, err := bp.Get(context.Background(), "plain"); pol != nil || err != nil {
 		t.Fatalf("bucket without a policy: %v, %v; want nil, nil", pol, err)
 	}
 	// A directory where the policy file should be: reading it fails with
@@ -33,7 +35,7 @@ func TestBucketPolicyReadErrorIsNotNoPolicy(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(dir, "meta", "broken", "policy.json"), 0o750); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bp.get(context.Background(), "broken"); err == nil {
+	if _, err := bp.Get(context.Background(), "broken"); err == nil {
 		t.Fatal("unreadable bucket policy: no error; it would be treated as no policy (fail open)")
 	}
 }

@@ -32,6 +32,8 @@ import (
 	"time"
 
 	"github.com/s3auth/s3auth"
+	"github.com/s3auth/s3auth/examples/internal/serverkit"
+	"github.com/s3auth/s3auth/examples/s3server/internal/facade"
 	"github.com/s3auth/s3auth/examples/s3server/internal/server"
 	"github.com/s3auth/s3auth/internal/fsobj"
 )
@@ -116,16 +118,10 @@ func main() {
 type app struct {
 	handler http.Handler
 	auth    *s3auth.Auth
-	closers []func() error
+	closers serverkit.Closers
 }
 
-func (a *app) Close() error {
-	var errs []error
-	for i := len(a.closers) - 1; i >= 0; i-- {
-		errs = append(errs, a.closers[i]())
-	}
-	return errors.Join(errs...)
-}
+func (a *app) Close() error { return a.closers.Close() }
 
 // build wires the object backend, the identity store, the s3auth facade,
 // STS, the admin API and LDAP into one handler. getenv reads the
@@ -138,7 +134,7 @@ func build(ctx context.Context, c config, getenv func(string) string, out io.Wri
 	if err != nil {
 		return nil, err
 	}
-	a.closers = append(a.closers, be.Close)
+	a.closers.Add(be.Close)
 	if c.Insecure {
 		log.Warn("s3server: serving WITHOUT authentication (--insecure-no-auth); every request is allowed")
 		srv, err := server.New(be, server.AllowAll{Principal: server.Principal{ID: "anonymous"}}, func(o *server.Options) {
@@ -150,12 +146,12 @@ func build(ctx context.Context, c config, getenv func(string) string, out io.Wri
 		a.handler = srv
 		return a, nil
 	}
-	st, err := openStore(c)
+	st, err := serverkit.OpenStore("s3server", c.Data, c.Store)
 	if err != nil {
 		return fail(err)
 	}
-	a.closers = append(a.closers, st.Close)
-	seal, err := masterKey(getenv)
+	a.closers.Add(st.Close)
+	seal, err := serverkit.MasterKey("s3server", getenv)
 	if err != nil {
 		return fail(err)
 	}
@@ -164,13 +160,13 @@ func build(ctx context.Context, c config, getenv func(string) string, out io.Wri
 		return fail(err)
 	}
 	if la != nil {
-		a.closers = append(a.closers, la.Close)
+		a.closers.Add(la.Close)
 	}
-	bp := &bucketPolicies{be: be}
+	bp := &facade.BucketPolicies{Backend: be}
 	opts := s3auth.Options{
 		Regions:      []string{c.Region},
 		Logger:       log,
-		BucketPolicy: bp.get,
+		BucketPolicy: bp.Get,
 		Directory:    []s3auth.DirectoryOption{s3auth.WithSealKeys(seal...)},
 	}
 	if c.Domain != "" {
@@ -201,13 +197,13 @@ func build(ctx context.Context, c config, getenv func(string) string, out io.Wri
 		return fail(err)
 	}
 	a.auth = auth
-	a.closers = append(a.closers, auth.Close)
-	srv, err := server.New(be, facadeAuth{auth}, func(o *server.Options) {
+	a.closers.Add(auth.Close)
+	srv, err := server.New(be, facade.Auth{A: auth}, func(o *server.Options) {
 		o.Region, o.Domain, o.Logger = c.Region, c.Domain, log
 		o.STSHandler = auth.STSHandler()
 		o.AdminHandler = adminHandler(auth)
 		o.PolicyValidator = func(_ string, doc []byte) error {
-			_, err := parseBucketPolicy(doc)
+			_, err := facade.ParseBucketPolicy(doc)
 			return err
 		}
 	})
@@ -227,38 +223,6 @@ func run(c config) error {
 		return err
 	}
 	defer a.Close()
-	hs := &http.Server{
-		Addr:              c.Addr,
-		Handler:           a.handler,
-		ReadHeaderTimeout: 30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return fmt.Errorf("s3server: cannot listen on %s (is another server running? choose another with --addr): %w", c.Addr, err)
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	log.Info("s3server: listening", "addr", ln.Addr().String(), "data", c.Data, "region", c.Region, "domain", c.Domain, "store", storeName(c))
-	select {
-	case err := <-errc:
-		return fmt.Errorf("s3server: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info("s3server: shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		return fmt.Errorf("s3server: shutdown: %w", err)
-	}
-	return nil
-}
-
-func storeName(c config) string {
-	if c.Store == "" {
-		return "embedded (" + c.Data + "/s3auth.db)"
-	}
-	return c.Store
+	return serverkit.Serve(ctx, "s3server", c.Addr, a.handler, log,
+		"data", c.Data, "region", c.Region, "domain", c.Domain, "store", serverkit.StoreName(c.Data, c.Store))
 }

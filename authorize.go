@@ -202,9 +202,19 @@ func (a *Auth) fillContext(ic *iam.Context, p *Principal, r *http.Request) {
 	}
 }
 
+// decisionScratch holds a Decision with the policy set and identity
+// policies that evaluating it needs, so a decision costs one allocation.
+type decisionScratch struct {
+	d   Decision
+	set iam.PolicySet
+	ids [4]iam.NamedPolicy
+}
+
 // decide evaluates checks in order; the first that is not allowed decides.
 func (a *Auth) decide(ctx context.Context, p *Principal, bucket string, checks []iam.Check, ic *iam.Context, trace bool) *Decision {
-	d := &Decision{}
+	// One allocation for the decision and the scratch its evaluation needs.
+	sc := new(decisionScratch)
+	d := &sc.d
 	if p.Kind == PrincipalRoot {
 		d.Allowed, d.Result, d.Reason = true, iam.Allowed, "root is allowed everything"
 		if len(checks) > 0 {
@@ -212,9 +222,8 @@ func (a *Auth) decide(ctx context.Context, p *Principal, bucket string, checks [
 		}
 		return d
 	}
-	var set iam.PolicySet
-	var idBuf [4]iam.NamedPolicy
-	if err := a.policySet(ctx, p, bucket, &set, idBuf[:0], ic.PrincipalARN); err != nil {
+	set := &sc.set
+	if err := a.policySet(ctx, p, bucket, set, sc.ids[:0], ic.PrincipalARN); err != nil {
 		d.Reason = err.Error()
 		return d
 	}
@@ -234,9 +243,9 @@ func (a *Auth) decide(ctx context.Context, p *Principal, bucket string, checks [
 		req.Action, req.Resource = c.Action, c.Resource
 		d.Check = c
 		if trace {
-			d.Result, d.Trace = iam.Explain(&req, &set)
+			d.Result, d.Trace = iam.Explain(&req, set)
 		} else {
-			d.Result = iam.Evaluate(&req, &set)
+			d.Result = iam.Evaluate(&req, set)
 		}
 		if d.Result != iam.Allowed {
 			if d.Result == iam.ExplicitDeny {

@@ -358,7 +358,9 @@ func (a *Auth) authenticate(r *http.Request, service string) (*Principal, error)
 	if rv.refusal != nil {
 		return nil, rv.refusal
 	}
-	p := rv.p // a copy: the resolved value may be shared by a cache
+	// Every lookup makes a fresh resolved value, so its Principal is the
+	// request's own.
+	p := &rv.p
 	p.Auth = res
-	return &p, nil
+	return p, nil
 }

@@ -141,8 +141,13 @@ func TestAssumeRoleThroughSDK(t *testing.T) {
 		t.Fatalf("session GetObject: %q %v", got, err)
 	}
 	// The session policy narrows: PutObject is allowed to alice, not to the session.
-	if err := put(t, sess, "home/y", "z"); apiCode(err) != "AccessDenied" {
+	err = put(t, sess, "home/y", "z")
+	if apiCode(err) != "AccessDenied" {
 		t.Fatalf("session PutObject: %v, want AccessDenied", err)
+	}
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || !strings.Contains(ae.ErrorMessage(), "session policy") {
+		t.Fatalf("the denial does not point at the session policy: %v", err)
 	}
 	// GetCallerIdentity for the session and the user.
 	id, err := stsClient(e, static(*cr.AccessKeyId, *cr.SecretAccessKey, *cr.SessionToken)).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})

@@ -251,7 +251,7 @@ func (a *Auth) decide(ctx context.Context, p *Principal, bucket string, checks [
 			if d.Result == iam.ExplicitDeny {
 				d.Reason = c.Action + " on " + c.Resource + " is explicitly denied"
 			} else {
-				d.Reason = "no policy allows " + c.Action + " on " + c.Resource
+				d.Reason = "no policy allows " + c.Action + " on " + c.Resource + narrowedBy(set)
 			}
 			return d
 		}
@@ -259,6 +259,20 @@ func (a *Auth) decide(ctx context.Context, p *Principal, bucket string, checks [
 	d.Allowed = true
 	d.Reason = "allowed"
 	return d
+}
+
+// narrowedBy names the policies that may have narrowed an implicit deny, so
+// a denied session or service account is told where to look.
+func narrowedBy(set *iam.PolicySet) string {
+	switch {
+	case set.Session != nil && set.ServiceAccount != nil:
+		return " (the session policy and the service account's policy can only narrow the user's policies)"
+	case set.Session != nil:
+		return " (the session policy can only narrow the user's policies)"
+	case set.ServiceAccount != nil:
+		return " (the service account's policy can only narrow its parent's policies)"
+	}
+	return ""
 }
 
 func describe(p *Principal) string {

@@ -1,7 +1,5 @@
 package iam
 
-import "strings"
-
 // Decision is the outcome of an authorization decision. The zero value is
 // ImplicitDeny, so a forgotten decision denies.
 type Decision uint8
@@ -81,49 +79,52 @@ type evalReq struct {
 	keyA      uint64 // index keys, see Policy.buildIndex
 	keyB      uint64
 	keyAB     uint64
+	bloom     indexBloom // the bloomBits of each key and of the bucket hash
 	hasBucket bool
 	resource  string
 	ctx       *Context
 	principal string
 }
 
-// prepare validates the request; msg says why it cannot be evaluated.
-func prepare(req *Request, set *PolicySet) (evalReq, string) {
+// prepare validates the request into *r; msg says why it cannot be
+// evaluated.
+func prepare(r *evalReq, req *Request, set *PolicySet) (msg string) {
 	if req == nil {
-		return evalReq{}, "no request"
+		return "no request"
 	}
 	if set == nil {
-		return evalReq{}, "no policy set"
+		return "no policy set"
 	}
 	a := req.Action
-	colon := strings.IndexByte(a, ':')
-	if colon <= 0 || colon == len(a)-1 || len(a) > 256 || strings.IndexByte(a, '*') >= 0 || strings.IndexByte(a, '?') >= 0 {
-		return evalReq{}, "malformed request action " + quote(a) + "; expected \"service:Action\""
+	ha, ok := actionHash(a)
+	if !ok {
+		return "malformed request action " + quote(a) + "; expected \"service:Action\""
 	}
 	if req.Resource == "" {
-		return evalReq{}, "request has no resource"
+		return "request has no resource"
 	}
 	if set.Resource != nil && !set.Resource.resource {
-		return evalReq{}, "the bucket policy was not parsed as a resource policy (use WithResourcePolicy)"
+		return "the bucket policy was not parsed as a resource policy (use WithResourcePolicy)"
 	}
-	for _, p := range []*Policy{set.ServiceAccount, set.Session} {
-		if p != nil && p.resource {
-			return evalReq{}, "a session or service-account policy was parsed as a resource policy"
+	if p := set.ServiceAccount; p != nil && p.resource {
+		return "a session or service-account policy was parsed as a resource policy"
+	}
+	if p := set.Session; p != nil && p.resource {
+		return "a session or service-account policy was parsed as a resource policy"
+	}
+	for i := range set.Identity {
+		if p := set.Identity[i].Policy; p != nil && p.resource {
+			return "identity policy " + quote(set.Identity[i].Name) + " was parsed as a resource policy"
 		}
 	}
-	for _, np := range set.Identity {
-		if np.Policy != nil && np.Policy.resource {
-			return evalReq{}, "identity policy " + quote(np.Name) + " was parsed as a resource policy"
-		}
-	}
-	r := evalReq{action: a, resource: req.Resource, ctx: req.Context, principal: set.ResourcePrincipal}
-	ha := strHash(a, true)
+	r.action, r.resource, r.ctx, r.principal = a, req.Resource, req.Context, set.ResourcePrincipal
 	r.keyA = keyA(ha)
-	if b, ok := bucketKey(req.Resource); ok {
-		hb := strHash(b, false)
+	r.bloom.a = bloomBits(r.keyA)
+	if hb, ok := bucketHash(req.Resource); ok {
 		r.hasBucket, r.keyB, r.keyAB = true, keyB(hb), keyAB(ha, hb)
+		r.bloom.b, r.bloom.ab, r.bloom.bucket = bloomBits(r.keyB), bloomBits(r.keyAB), bloomBits(hb)
 	}
-	return r, ""
+	return ""
 }
 
 // Evaluate decides a request against a policy set. It is pure, safe for
@@ -132,8 +133,8 @@ func prepare(req *Request, set *PolicySet) (evalReq, string) {
 // malformed action, empty resource, a policy of the wrong kind) is denied;
 // [Explain] says why.
 func Evaluate(req *Request, set *PolicySet) Decision {
-	r, msg := prepare(req, set)
-	if msg != "" {
+	var r evalReq
+	if prepare(&r, req, set) != "" {
 		return ImplicitDeny
 	}
 	identity := false
@@ -177,17 +178,27 @@ func Evaluate(req *Request, set *PolicySet) Decision {
 // statement applies (it stops at the first Deny).
 func (p *Policy) eval(r *evalReq) (allow, deny bool) {
 	if len(p.tab) > 0 {
-		if allow, deny = p.evalList(r, p.lookup(r.keyA), allow); deny {
-			return allow, true
-		}
-		if r.hasBucket {
-			if allow, deny = p.evalList(r, p.lookup(r.keyAB), allow); deny {
-				return allow, true
-			}
-			if allow, deny = p.evalList(r, p.lookup(r.keyB), allow); deny {
+		// The Bloom filters skip most absent keys without a probe.
+		if p.bloom.a&r.bloom.a == r.bloom.a {
+			if allow, deny = p.evalList(r, p.lookup(r.keyA), allow); deny {
 				return allow, true
 			}
 		}
+		if r.hasBucket && p.bloom.bucket&r.bloom.bucket == r.bloom.bucket {
+			if p.bloom.ab&r.bloom.ab == r.bloom.ab {
+				if allow, deny = p.evalList(r, p.lookup(r.keyAB), allow); deny {
+					return allow, true
+				}
+			}
+			if p.bloom.b&r.bloom.b == r.bloom.b {
+				if allow, deny = p.evalList(r, p.lookup(r.keyB), allow); deny {
+					return allow, true
+				}
+			}
+		}
+	}
+	if len(p.other) == 0 {
+		return allow, false
 	}
 	return p.evalList(r, p.other, allow)
 }

@@ -127,22 +127,35 @@ func TestEvaluateDoesNotAllocate(t *testing.T) {
 func TestBucketKey(t *testing.T) {
 	t.Parallel()
 	for s, want := range map[string]string{
-		"arn:aws:s3:::b":       "arn:aws:s3:::b",
-		"arn:aws:s3:::b/k/x":   "arn:aws:s3:::b",
-		"arn:aws:s3:::b:c/k":   "arn:aws:s3:::b:c",
-		"arn:aws:s3:::/k":      "arn:aws:s3:::",
-		"*":                    "",
-		"arn:aws:iam::1:user/": "arn:aws:iam::1:user",
+		"arn:aws:s3:::b":                         "b",
+		"arn:aws:s3:::b/k/x":                     "b",
+		"arn:aws:s3:::b:c/k":                     "b:c",
+		"arn:aws:s3:::/k":                        "",
+		"arn:aws:s3:::":                          "",
+		"arn:aws:s3:::examplebucket":             "examplebucket",
+		"arn:aws:s3:::examplebucket/":            "examplebucket",
+		"arn:aws:s3:::examplebucket-0123456/k/x": "examplebucket-0123456",
+		"arn:aws:s3:::0123456/":                  "0123456",
+		"arn:aws:s3:::01234567/":                 "01234567",
+		"arn:aws:s3:::012345678":                 "012345678",
+		"arn:x:s3:::b/k":                         "b",
+		"arn:x:y:z:1:bucket-name/x":              "bucket-name",
+		"a:::::/":                                "",
+		"*":                                      "",
+		"arn:aws:iam::1:user/":                   "user",
 	} {
-		got, _ := bucketKey(s)
-		if got != want {
-			t.Errorf("bucketKey(%q) = %q, want %q", s, got, want)
+		got, ok := bucketKey(s)
+		if got != want || ok != (s != "*") {
+			t.Errorf("bucketKey(%q) = %q, %v; want %q", s, got, ok, want)
+		}
+		if h, ok := bucketHash(s); ok && h != strHash(want) {
+			t.Errorf("bucketHash(%q) != strHash(%q)", s, want)
 		}
 	}
 	for pat, want := range map[string]string{
-		"arn:aws:s3:::b/*":                 "arn:aws:s3:::b",
-		"arn:aws:s3:::b":                   "arn:aws:s3:::b",
-		"arn:aws:s3:::b/${aws:username}/*": "arn:aws:s3:::b",
+		"arn:aws:s3:::b/*":                 "b",
+		"arn:aws:s3:::b":                   "b",
+		"arn:aws:s3:::b/${aws:username}/*": "b",
 		"arn:aws:s3:::b*":                  "",
 		"arn:aws:s3:::*":                   "",
 		"arn:*:s3:::b/*":                   "",
@@ -158,6 +171,58 @@ func TestBucketKey(t *testing.T) {
 		if got != want {
 			t.Errorf("patternBucket(%q) = %q, want %q", pat, got, want)
 		}
+	}
+}
+
+// TestIndexHashes checks the one-pass hashes against their definitions:
+// actionHash is validation plus lowerHash, lowerHash is strHash of the
+// lower case, and bucketHash is strHash of bucketKey.
+func TestIndexHashes(t *testing.T) {
+	t.Parallel()
+	valid := func(a string) bool {
+		colon := strings.IndexByte(a, ':')
+		return colon > 0 && colon != len(a)-1 && len(a) <= 256 && !strings.ContainsAny(a, "*?")
+	}
+	lower := func(s string) string {
+		b := []byte(s)
+		for i, c := range b {
+			if c >= 'A' && c <= 'Z' {
+				b[i] = c + 'a' - 'A'
+			}
+		}
+		return string(b)
+	}
+	var inputs []string
+	base := "s3:GetObject:AZaz@[`{\xc3\x89/*?:Z"
+	for i := 0; i <= len(base); i++ {
+		for j := i; j <= len(base); j++ {
+			inputs = append(inputs, base[i:j])
+		}
+	}
+	inputs = append(inputs, strings.Repeat("a", 256)+":", "s3:"+strings.Repeat("B", 253), "s3:"+strings.Repeat("B", 254),
+		"arn:aws:s3:::", "arn:aws:s3:::b/k", "arn:aws:iam::123456789012:user/alice", "arn:aws:s3:::examplebucket/home/alice/notes/2026.txt")
+	for c := 0; c < 256; c++ {
+		inputs = append(inputs, "s3:"+string(rune(c))+"Get", string([]byte{'a', ':', byte(c)}), "arn:aws:s3:::"+string([]byte{byte(c)})+"/k")
+	}
+	for _, s := range inputs {
+		h, ok := actionHash(s)
+		if ok != valid(s) {
+			t.Errorf("actionHash(%q) ok = %v, want %v", s, ok, valid(s))
+		}
+		if want := strHash(lower(s)); ok && h != want || lowerHash(s) != want {
+			t.Errorf("actionHash/lowerHash(%q) differ from strHash of the lower case", s)
+		}
+		if strHash(s) != strHash([]byte(s)) {
+			t.Errorf("strHash(%q) differs for string and []byte", s)
+		}
+		k, kok := bucketKey(s)
+		hb, hok := bucketHash(s)
+		if kok != hok || hok && hb != strHash(k) {
+			t.Errorf("bucketHash(%q) = %x, %v; want strHash(%q), %v", s, hb, hok, k, kok)
+		}
+	}
+	if strHash("a") == strHash("a\x00") || strHash("") == strHash("\x00") {
+		t.Error("strHash ignores trailing zero bytes")
 	}
 }
 

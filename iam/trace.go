@@ -96,8 +96,8 @@ func Explain(req *Request, set *PolicySet) (Decision, *Trace) {
 	if req != nil {
 		t.Action, t.Resource = req.Action, req.Resource
 	}
-	r, msg := prepare(req, set)
-	if msg != "" {
+	var r evalReq
+	if msg := prepare(&r, req, set); msg != "" {
 		t.Decision, t.Reason = ImplicitDeny, "cannot evaluate: "+msg+" (denied)"
 		return t.Decision, t
 	}

@@ -3,7 +3,9 @@ package iam
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Operation is the result of [ClassifyS3Request]: the S3 API operation a
@@ -209,23 +211,58 @@ func (op *Operation) partitionOrDefault() string {
 }
 
 func catObjectARN(partition, bucket, key string) string {
-	// Built on the stack and copied once: cheaper than a five-way concat.
-	var buf [192]byte
-	n := len("arn:") + len(partition) + len(":s3:::") + len(bucket) + 1 + len(key)
-	if n > len(buf) {
-		return "arn:" + partition + ":s3:::" + bucket + "/" + key
-	}
-	b := append(buf[:0], "arn:"...)
-	b = append(b, partition...)
-	b = append(b, ":s3:::"...)
-	b = append(b, bucket...)
-	b = append(b, '/')
-	b = append(b, key...)
-	return string(b)
+	// One allocation, written in place (a concat of five goes through a
+	// generic loop; a stack buffer costs a second copy).
+	var b strings.Builder
+	b.Grow(len("arn:") + len(partition) + len(":s3:::") + len(bucket) + 1 + len(key))
+	b.WriteString("arn:")
+	b.WriteString(partition)
+	b.WriteString(":s3:::")
+	b.WriteString(bucket)
+	b.WriteByte('/')
+	b.WriteString(key)
+	return b.String()
 }
 
 func catBucketARN(partition, bucket string) string {
 	return "arn:" + partition + ":s3:::" + bucket
+}
+
+// opBox is an Operation allocated together with room for its resource
+// ARN, so that classifying a request costs one allocation. The ARN's bytes
+// lie outside the Operation: overwriting an Operation in place cannot
+// change a string it handed out, and nothing writes them once the string
+// is made.
+type opBox struct {
+	op  Operation
+	arn [96]byte // arn[0] != 0 once used
+}
+
+// resourceARN returns "arn:<partition>:s3:::<bucket>" followed by "/<key>"
+// when object is set, in the box's room when it fits (once per box).
+func (b *opBox) resourceARN(partition, bucket, key string, object bool) string {
+	n := len("arn:") + len(partition) + len(":s3:::") + len(bucket)
+	if object {
+		n += 1 + len(key)
+	}
+	if b.arn[0] != 0 || n > len(b.arn) {
+		if object {
+			return catObjectARN(partition, bucket, key)
+		}
+		return catBucketARN(partition, bucket)
+	}
+	s := b.arn[:n]
+	i := copy(s, "arn:")
+	i += copy(s[i:], partition)
+	i += copy(s[i:], ":s3:::")
+	i += copy(s[i:], bucket)
+	if object {
+		s[i] = '/'
+		copy(s[i+1:], key)
+	}
+	// The bytes are never written again (arn[0] is 'a'), and live as long
+	// as the box, which any pointer into it keeps alive.
+	return unsafe.String(&b.arn[0], n)
 }
 
 func catKnownMethod(m string) bool {
@@ -247,10 +284,23 @@ func validObjectKey(key string) error {
 		return newRequestError("KeyTooLongError", "the object key is "+strconv.Itoa(len(key))+
 			" bytes long; S3 keys are at most 1024 bytes of UTF-8")
 	}
-	if !utf8.ValidString(key) {
+	if !validUTF8(key) {
 		return newRequestError("InvalidURI", "the object key is not valid UTF-8; encode the key as UTF-8")
 	}
 	return nil
+}
+
+// validUTF8 is utf8.ValidString with a faster path for ASCII.
+func validUTF8(s string) bool {
+	var acc uint64
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		acc |= load8(s[i:])
+	}
+	if i < len(s) {
+		acc |= loadTail(s, i)
+	}
+	return acc&msb == 0 || utf8.ValidString(s)
 }
 
 // validateBucket applies the S3 naming rules for general purpose buckets:

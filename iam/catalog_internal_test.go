@@ -3,6 +3,7 @@ package iam
 import (
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -159,5 +160,45 @@ func TestCatalogDoc(t *testing.T) {
 	}
 	if string(got) != want {
 		t.Fatal("catalog_doc.go is stale; run go test -run TestCatalogDoc -update ./iam/")
+	}
+}
+
+// TestResourceARN checks the ARN built in an operation's box against the
+// concatenation, for short and long keys, and that overwriting an
+// Operation in place does not change the strings it handed out.
+func TestResourceARN(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ partition, bucket, key string }{
+		{"aws", "b", "k"},
+		{"aws", "examplebucket", "home/alice/notes/2026.txt"},
+		{"aws-cn", "examplebucket", strings.Repeat("k", 70)},
+		{"aws", "examplebucket", strings.Repeat("k", 200)},
+		{"aws", strings.Repeat("b", 63), ""},
+	} {
+		for _, object := range []bool{true, false} {
+			want := "arn:" + tc.partition + ":s3:::" + tc.bucket
+			if object {
+				want += "/" + tc.key
+			}
+			box := new(opBox)
+			got := box.resourceARN(tc.partition, tc.bucket, tc.key, object)
+			again := box.resourceARN(tc.partition, tc.bucket, tc.key, object)
+			if got != want || again != want {
+				t.Errorf("resourceARN(%q, %q, %q, %v) = %q, then %q; want %q", tc.partition, tc.bucket, tc.key, object, got, again, want)
+			}
+		}
+	}
+	r, err := http.NewRequest("GET", "http://localhost/examplebucket/home/alice/notes/2026.txt", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := ClassifyS3Request(r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := op.Checks[0]
+	*op = Operation{}
+	if c.Resource != "arn:aws:s3:::examplebucket/home/alice/notes/2026.txt" {
+		t.Errorf("the check's resource changed to %q when its operation was overwritten", c.Resource)
 	}
 }

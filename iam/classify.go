@@ -165,7 +165,8 @@ func ClassifyS3Request(r *http.Request, opts *ClassifyOptions) (*Operation, erro
 		}
 	}
 
-	op := &Operation{Name: spec.name, Bucket: bucket, Key: key, partition: partition}
+	box := &opBox{op: Operation{Name: spec.name, Bucket: bucket, Key: key, partition: partition}}
+	op := &box.op
 	op.Checks = op.checks[:0]
 	if q.has&qpVersionID != 0 && sc == scopeObject {
 		v, err := catUnescape(q.versionID)
@@ -177,7 +178,7 @@ func ClassifyS3Request(r *http.Request, opts *ClassifyOptions) (*Operation, erro
 		}
 		op.VersionID = v
 	}
-	if err := c.build(op, spec); err != nil {
+	if err := c.build(box, spec); err != nil {
 		return nil, err
 	}
 	return op, nil
@@ -772,8 +773,9 @@ func (c *catClassifier) header(name string) (string, bool, error) {
 	return v, ok, nil
 }
 
-// build fills the checks and condition keys of op.
-func (c *catClassifier) build(op *Operation, spec *catSpec) error {
+// build fills the checks and condition keys of box.op.
+func (c *catClassifier) build(box *opBox, spec *catSpec) error {
+	op := &box.op
 	versioned := op.VersionID != ""
 
 	// Primary checks.
@@ -782,10 +784,10 @@ func (c *catClassifier) build(op *Operation, spec *catSpec) error {
 		op.Checks = append(op.Checks, Check{Action: spec.action, Resource: "*"})
 	case scopeBucket:
 		if spec.action != "" {
-			op.Checks = append(op.Checks, Check{Action: spec.action, Resource: catBucketARN(op.partition, op.Bucket)})
+			op.Checks = append(op.Checks, Check{Action: spec.action, Resource: box.resourceARN(op.partition, op.Bucket, "", false)})
 		}
 	case scopeObject:
-		res := catObjectARN(op.partition, op.Bucket, op.Key)
+		res := box.resourceARN(op.partition, op.Bucket, op.Key, true)
 		action, extra := spec.action, spec.extra
 		if versioned && spec.versionAction != "" {
 			action, extra = spec.versionAction, spec.versionExtra

@@ -270,11 +270,8 @@ func appendCanonicalHeaderValue(b []byte, values []string) []byte {
 // no white space other than single spaces, so it canonicalizes to itself.
 func clean(v string) bool {
 	for i := 0; i < len(v); i++ {
-		switch v[i] {
-		case '\t', '\r', '\n':
-			return false
-		case ' ':
-			if v[i+1] == ' ' { // v is trimmed, so i+1 < len(v)
+		if c := v[i]; c <= ' ' { // one comparison for the common byte
+			if c == '\t' || c == '\r' || c == '\n' || c == ' ' && v[i+1] == ' ' { // v is trimmed, so i+1 < len(v)
 				return false
 			}
 		}
@@ -295,10 +292,11 @@ func trimOWS(s string) string {
 
 func isOWS(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
-// headerValues returns the received values of the lower-case header name.
-// host comes from r.Host; content-length and transfer-encoding fall back
-// to the fields net/http moves them into.
-func headerValues(r *http.Request, name string, one *[1]string, num *[20]byte) []string {
+// headerValues returns the received values of the lower-case header name,
+// given what the header map holds for it (vals, found). host comes from
+// r.Host; content-length and transfer-encoding fall back to the fields
+// net/http moves them into.
+func headerValues(r *http.Request, name string, vals []string, found bool, one *[1]string, num *[20]byte) []string {
 	switch name {
 	case "host":
 		h := r.Host
@@ -308,8 +306,8 @@ func headerValues(r *http.Request, name string, one *[1]string, num *[20]byte) [
 		one[0] = h
 		return one[:]
 	case "content-length":
-		if v, ok := lookupHeader(r.Header, name); ok {
-			return v
+		if found {
+			return vals
 		}
 		if r.ContentLength >= 0 && (r.ContentLength > 0 || r.Body != nil) {
 			one[0] = string(strconv.AppendInt(num[:0], r.ContentLength, 10))
@@ -317,13 +315,12 @@ func headerValues(r *http.Request, name string, one *[1]string, num *[20]byte) [
 		}
 		return nil
 	case "transfer-encoding":
-		if v, ok := lookupHeader(r.Header, name); ok {
-			return v
+		if found {
+			return vals
 		}
 		return r.TransferEncoding
 	}
-	v, _ := lookupHeader(r.Header, name)
-	return v
+	return vals
 }
 
 // lookupHeader finds a lower-case header name in h without allocating:

@@ -2,7 +2,6 @@ package sigv4
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"time"
 )
 
@@ -22,7 +21,8 @@ type authorization struct {
 	date          string // YYYYMMDD
 	region        string
 	service       string
-	signedHeaders string // h1;h2;...
+	signedHeaders string   // h1;h2;...
+	names         []string // signedHeaders split
 	signatureHex  string
 	signature     [sha256.Size]byte
 }
@@ -35,7 +35,9 @@ type authorization struct {
 // components (any order, each once), separated by commas with optional
 // spaces. Errors are AuthorizationHeaderMalformed (or InvalidRequest /
 // InvalidArgument for another scheme).
-func parseAuthorization(h string) (authorization, *Error) {
+//
+// The signed header names are appended to names (scratch the caller owns).
+func parseAuthorization(h string, names []string) (authorization, *Error) {
 	var a authorization
 	alg, rest, _ := cut(h, ' ')
 	switch alg {
@@ -74,7 +76,8 @@ func parseAuthorization(h string) (authorization, *Error) {
 				return a, malformedHeader("SignedHeaders appears more than once")
 			}
 			haveSH = true
-			if e := checkSignedHeaders(val); e != "" {
+			var e string
+			if a.names, e = parseSignedHeaders(names, val); e != "" {
 				return a, malformedHeader(e)
 			}
 			a.signedHeaders = val
@@ -156,53 +159,71 @@ func (a *authorization) parseCredential(c string) string {
 	return ""
 }
 
-// checkSignedHeaders requires lower-case, non-empty names, strictly
-// ascending and without duplicates, as every signer produces them.
-func checkSignedHeaders(s string) string {
+// signedNameChar holds the bytes allowed in a signed header name: the
+// RFC 9110 token characters, letters in lower case only.
+var signedNameChar = func() (t [256]bool) {
+	for _, c := range []byte("abcdefghijklmnopqrstuvwxyz0123456789-_.!#$%&'*+^`|~") {
+		t[c] = true
+	}
+	return t
+}()
+
+// parseSignedHeaders splits the ';'-separated list s, appending the names
+// to dst. It requires lower-case, non-empty names, strictly ascending and
+// without duplicates, as every signer produces them.
+func parseSignedHeaders(dst []string, s string) ([]string, string) {
 	if s == "" {
-		return "SignedHeaders is empty"
+		return dst, "SignedHeaders is empty"
 	}
-	prev := ""
-	for rest := s; ; {
-		name, r, more := cut(rest, ';')
-		if name == "" {
-			return "SignedHeaders has an empty name"
-		}
-		for i := 0; i < len(name); i++ {
-			c := name[i]
-			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '!' ||
-				c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' || c == '*' || c == '+' || c == '^' ||
-				c == '`' || c == '|' || c == '~') {
-				return "SignedHeaders must list lower-case header names separated by ';'"
+	prev, start := "", 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] != ';' {
+			if !signedNameChar[s[i]] {
+				return dst, "SignedHeaders must list lower-case header names separated by ';'"
 			}
+			continue
 		}
-		if prev != "" && name <= prev {
-			return "SignedHeaders must be sorted and free of duplicates"
+		name := s[start:i]
+		if name == "" {
+			return dst, "SignedHeaders has an empty name"
 		}
-		prev = name
-		if !more {
-			return ""
+		if prev != "" && name[0] <= prev[0] && name <= prev {
+			return dst, "SignedHeaders must be sorted and free of duplicates"
 		}
-		rest = r
+		dst = append(dst, name)
+		prev, start = name, i+1
 	}
+	return dst, ""
 }
 
 func (a *authorization) parseSignature(s string) bool {
 	if len(s) != 2*sha256.Size {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
+	bad := byte(0)
+	for i := range a.signature {
+		hi, lo := lowerHexValue[s[2*i]], lowerHexValue[s[2*i+1]]
+		bad |= hi | lo
+		a.signature[i] = hi<<4 | lo&0x0f
 	}
-	if _, err := hex.Decode(a.signature[:], []byte(s)); err != nil {
+	if bad&0x80 != 0 {
 		return false
 	}
 	a.signatureHex = s
 	return true
 }
+
+// lowerHexValue maps '0'-'9' and 'a'-'f' to their value and every other
+// byte to 0xff.
+var lowerHexValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range []byte("0123456789abcdef") {
+		t[c] = byte(i)
+	}
+	return t
+}()
 
 // parseAmzDate parses an ISO 8601 basic timestamp, yyyyMMdd'T'HHmmss'Z'.
 func parseAmzDate(s string) (time.Time, bool) {
@@ -229,25 +250,4 @@ func parseAmzDate(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t, true
-}
-
-// hmacSHA256 computes HMAC-SHA256(key, msg) without allocating, using
-// scratch for the padded inner message. key must be at most 64 bytes.
-func hmacSHA256(key, msg []byte, scratch []byte) ([sha256.Size]byte, []byte) {
-	const block = 64
-	var pad [block]byte
-	copy(pad[:], key)
-	scratch = scratch[:0]
-	for i := range pad {
-		scratch = append(scratch, pad[i]^0x36)
-	}
-	scratch = append(scratch, msg...)
-	inner := sha256.Sum256(scratch)
-	clear(scratch[:block])
-	var outer [block + sha256.Size]byte
-	for i := range pad {
-		outer[i] = pad[i] ^ 0x5c
-	}
-	copy(outer[block:], inner[:])
-	return sha256.Sum256(outer[:]), scratch
 }

@@ -112,9 +112,8 @@ func (v *Verifier) verifyPostForm(r *http.Request) (*Result, error) {
 		return nil, err
 	}
 	key := v.signingKey(creds.SecretKey, a.date, a.region, a.service)
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(policyB64))
-	if !hmac.Equal(mac.Sum(nil), a.signature[:]) {
+	var sum [sha256.Size]byte
+	if !hmac.Equal(key.sum([]byte(policyB64), sum[:0]), a.signature[:]) {
 		e := newError(ErrCodeSignatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
 		e.StringToSign = policyB64
 		return nil, e

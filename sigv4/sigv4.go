@@ -255,6 +255,10 @@ type Result struct {
 	Body *Body
 	// Form is the parsed browser POST form (AuthPostForm only).
 	Form *PostForm
+
+	// names backs SignedHeaders for typical requests, so that a
+	// verification allocates the Result and nothing else.
+	names [12]string
 }
 
 // IsSigned reports whether the named header (any case) was covered by the

@@ -1,6 +1,9 @@
 package sigv4
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -26,7 +29,7 @@ func TestDeriveSigningKey(t *testing.T) {
 			v := NewVerifier(nil)
 			k1 := v.signingKey(tt.secret, tt.date, tt.region, tt.service)
 			k2 := v.signingKey(tt.secret, tt.date, tt.region, tt.service)
-			if hex.EncodeToString(k1) != tt.want || &k1[0] != &k2[0] {
+			if hex.EncodeToString(k1.key) != tt.want || k1 != k2 {
 				t.Fatalf("cache did not return the cached key")
 			}
 		})
@@ -43,7 +46,7 @@ func TestKeyCacheBoundedAndConcurrent(t *testing.T) {
 			defer wg.Done()
 			for i := range 100 {
 				secret := fmt.Sprintf("secret-%d-%d", g, i)
-				if got, want := c.get(secret, "20240102", "us-east-1", "s3"), deriveSigningKey(secret, "20240102", "us-east-1", "s3"); string(got) != string(want) {
+				if got, want := c.get(secret, "20240102", "us-east-1", "s3").key, deriveSigningKey(secret, "20240102", "us-east-1", "s3"); string(got) != string(want) {
 					t.Errorf("wrong key for %s", secret)
 				}
 			}
@@ -54,8 +57,35 @@ func TestKeyCacheBoundedAndConcurrent(t *testing.T) {
 		t.Fatalf("cache holds %d keys, bound is 8", n)
 	}
 	// Secrets that differ only in where a field boundary lies do not collide.
-	if cacheID("ab", "c", "r", "s") == cacheID("a", "bc", "r", "s") {
+	if c.id("ab", "c", "r", "s") == c.id("a", "bc", "r", "s") {
 		t.Fatal("cache id is ambiguous")
+	}
+	// Two caches seed their ids independently.
+	if c.id("s", "d", "r", "s") == newKeyCache(8).id("s", "d", "r", "s") {
+		t.Fatal("cache ids are not seeded per cache")
+	}
+}
+
+// TestMacKeySum checks the precomputed-pad HMAC against crypto/hmac, for
+// keys and messages of every length class, and the fallback taken when a
+// state cannot be restored.
+func TestMacKeySum(t *testing.T) {
+	t.Parallel()
+	msgs := [][]byte{nil, []byte("a"), bytes.Repeat([]byte("x"), 55), bytes.Repeat([]byte("y"), 64), bytes.Repeat([]byte("z"), 1000)}
+	for _, key := range [][]byte{[]byte("k"), bytes.Repeat([]byte{7}, 32), bytes.Repeat([]byte{9}, 64)} {
+		k := newMacKey(key)
+		broken := &macKey{key: key, inner: []byte("not a state"), outer: k.outer}
+		for _, msg := range msgs {
+			m := hmac.New(sha256.New, key)
+			m.Write(msg)
+			want := m.Sum(nil)
+			if got := k.sum(msg, make([]byte, 0, 32)); !bytes.Equal(got, want) {
+				t.Fatalf("key %d bytes, msg %d bytes: got %x, want %x", len(key), len(msg), got, want)
+			}
+			if got := broken.sum(msg, nil); !bytes.Equal(got, want) {
+				t.Fatalf("fallback: key %d bytes, msg %d bytes: got %x, want %x", len(key), len(msg), got, want)
+			}
+		}
 	}
 }
 
@@ -153,10 +183,28 @@ func TestHeaderValuesFallbacks(t *testing.T) {
 	r.Header["X-mIxEd"] = []string{"odd"}
 	var one [1]string
 	var num [20]byte
-	for name, want := range map[string]string{"host": "h.example", "content-length": "12", "transfer-encoding": "chunked", "x-lower": "raw", "x-mixed": "odd", "absent": ""} {
-		if got := string(appendCanonicalHeaderValue(nil, headerValues(r, name, &one, &num))); got != want {
-			t.Errorf("%s: got %q, want %q", name, got, want)
+	names := []string{"absent", "content-length", "host", "transfer-encoding", "x-lower", "x-mixed"}
+	var sv signedValues
+	if _, err := checkSignedHeaderRules(r, names, &sv); err != nil {
+		t.Fatal(err)
+	}
+	if !sv.exact {
+		t.Fatal("the header scan gave up on unambiguous names")
+	}
+	want := map[string]string{"host": "h.example", "content-length": "12", "transfer-encoding": "chunked", "x-lower": "raw", "x-mixed": "odd", "absent": ""}
+	for i, name := range names {
+		vals, found := lookupHeader(r.Header, name)
+		if got := string(appendCanonicalHeaderValue(nil, headerValues(r, name, vals, found, &one, &num))); got != want[name] {
+			t.Errorf("%s by lookup: got %q, want %q", name, got, want[name])
 		}
+		if got := string(appendCanonicalHeaderValue(nil, headerValues(r, name, sv.vals[i], sv.vals[i] != nil, &one, &num))); got != want[name] {
+			t.Errorf("%s by scan: got %q, want %q", name, got, want[name])
+		}
+	}
+	// Two spellings of one signed name make the scan defer to lookupHeader.
+	r.Header["X-Lower"] = []string{"canonical"}
+	if _, err := checkSignedHeaderRules(r, names, &sv); err != nil || sv.exact {
+		t.Fatalf("ambiguous spellings: exact=%v err=%v", sv.exact, err)
 	}
 }
 

@@ -153,16 +153,25 @@ func hasName(names []string, name string) bool {
 		}
 		k[i] = c
 	}
+	return indexName(names, string(k)) >= 0
+}
+
+// indexName returns the index of the lower-case name in the sorted list
+// names, or -1.
+func indexName(names []string, name string) int {
 	lo, hi := 0, len(names)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if names[m] < string(k) {
+		if names[m] < name {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
-	return lo < len(names) && names[lo] == string(k)
+	if lo < len(names) && names[lo] == name {
+		return lo
+	}
+	return -1
 }
 
 func errNotSigned(names []string) *Error {
@@ -171,41 +180,83 @@ func errNotSigned(names []string) *Error {
 	return e
 }
 
+// signedValues are the request's values of the signed headers, parallel to
+// the names, gathered while checkSignedHeaderRules walks the header map so
+// that building the canonical request needs no further map lookups.
+type signedValues struct {
+	vals  [][]string
+	buf   [12][]string
+	exact bool // false: some names were ambiguous or too long; look them up
+}
+
 // checkSignedHeaderRules enforces: host is signed, every x-amz-* header
-// present is signed.
-func checkSignedHeaderRules(r *http.Request, names []string) *Error {
+// present is signed. In the same pass over the headers it gathers the
+// signed headers' values into sv and reports whether the request carries a
+// digest of its body (Content-MD5 or a value of x-amz-checksum-*): then
+// even an empty body goes through the verifying reader, which checks the
+// digest at EOF.
+func checkSignedHeaderRules(r *http.Request, names []string, sv *signedValues) (digest bool, _ *Error) {
 	if !hasName(names, "host") {
-		return errNotSigned([]string{"host"})
+		return false, errNotSigned([]string{"host"})
 	}
+	if len(names) <= len(sv.buf) {
+		sv.vals = sv.buf[:len(names)]
+	} else {
+		sv.vals = make([][]string, len(names))
+	}
+	sv.exact = true
 	var missing []string
-	for k := range r.Header {
-		if len(k) > 6 && equalFoldASCII(k[:6], "x-amz-") && !hasName(names, k) {
-			missing = append(missing, strings.ToLower(k))
+	var lower [128]byte
+	for k, v := range r.Header {
+		if len(k) > len(lower) {
+			sv.exact = false
+			if len(k) > 6 && equalFoldASCII(k[:6], "x-amz-") {
+				missing = append(missing, strings.ToLower(k))
+			}
+			continue
+		}
+		lk := lower[:len(k)]
+		for i := 0; i < len(k); i++ {
+			c := k[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			lk[i] = c
+		}
+		i := indexName(names, string(lk))
+		switch {
+		case i >= 0 && sv.vals[i] != nil:
+			sv.exact = false // two spellings of one name; lookupHeader decides
+		case i >= 0:
+			sv.vals[i] = v
+		case len(k) > 6 && string(lk[:6]) == "x-amz-":
+			missing = append(missing, string(lk))
+		}
+		if len(k) > 6 && string(lk[:6]) == "x-amz-" {
+			digest = digest || isChecksumValueHeader(k)
+		} else {
+			digest = digest || string(lk) == "content-md5"
 		}
 	}
 	if len(missing) > 0 {
 		slices.Sort(missing)
-		return errNotSigned(missing)
+		return false, errNotSigned(missing)
 	}
-	return nil
+	return digest, nil
 }
 
-func splitSignedHeaders(s string) []string {
-	n := strings.Count(s, ";") + 1
-	out := make([]string, 0, n)
-	for rest := s; ; {
-		name, r, more := cut(rest, ';')
-		out = append(out, name)
-		if !more {
-			return out
-		}
-		rest = r
-	}
+// isChecksumValueHeader reports whether the x-amz-* header k carries a
+// checksum value (x-amz-checksum-crc32 and friends, not -algorithm or -type).
+func isChecksumValueHeader(k string) bool {
+	const prefix = "X-Amz-Checksum-"
+	return len(k) > len(prefix) && equalFoldASCII(k[:len(prefix)], prefix) &&
+		!equalFoldASCII(k, "X-Amz-Checksum-Algorithm") && !equalFoldASCII(k, "X-Amz-Checksum-Type")
 }
 
 // verifyHeader verifies an Authorization-header request.
 func (v *Verifier) verifyHeader(r *http.Request, service string) (*Result, error) {
-	a, perr := parseAuthorization(r.Header["Authorization"][0])
+	res := new(Result)
+	a, perr := parseAuthorization(r.Header["Authorization"][0], res.names[:0])
 	if perr != nil {
 		return nil, perr
 	}
@@ -224,7 +275,7 @@ func (v *Verifier) verifyHeader(r *http.Request, service string) (*Result, error
 	if !ok {
 		return nil, newError(ErrCodeAccessDenied, "AWS authentication requires a valid Date or x-amz-date header")
 	}
-	names := splitSignedHeaders(a.signedHeaders)
+	names := a.names
 	if !hasName(names, dateHeader) {
 		return nil, errNotSigned([]string{dateHeader})
 	}
@@ -235,7 +286,9 @@ func (v *Verifier) verifyHeader(r *http.Request, service string) (*Result, error
 		e := newError(ErrCodeRequestTimeTooSkewed, "The difference between the request time and the current time is too large.")
 		return nil, e
 	}
-	if e := checkSignedHeaderRules(r, names); e != nil {
+	var sv signedValues
+	digest, e := checkSignedHeaderRules(r, names, &sv)
+	if e != nil {
 		return nil, e
 	}
 	token, _, err := single(r.Header, "X-Amz-Security-Token")
@@ -272,22 +325,19 @@ func (v *Verifier) verifyHeader(r *http.Request, service string) (*Result, error
 		return nil, lerr
 	}
 	key := v.signingKey(creds.SecretKey, a.date, a.region, a.service)
-	if e := v.checkSignature(r, &a, names, amzDate, cs, false, key); e != nil {
+	if e := v.checkSignature(r, &a, names, &sv, amzDate, cs, false, key); e != nil {
 		return nil, e
 	}
-	res := &Result{
-		Type:          AuthHeader,
-		AccessKey:     a.accessKey,
-		SessionToken:  token,
-		Credentials:   creds,
-		Region:        a.region,
-		Service:       a.service,
-		SignedAt:      signedAt,
-		SignedHeaders: names,
-		ContentSHA256: cs,
-		Payload:       mode,
-	}
-	if e := v.wrapBody(r, res, key, a.signatureHex, amzDate, a.scope); e != nil {
+	res.Type = AuthHeader
+	res.AccessKey = a.accessKey
+	res.SessionToken = token
+	res.Credentials = creds
+	res.Region, res.Service = a.region, a.service
+	res.SignedAt = signedAt
+	res.SignedHeaders = names
+	res.ContentSHA256 = cs
+	res.Payload = mode
+	if e := v.wrapBody(r, res, key, digest, a.signatureHex, amzDate, a.scope); e != nil {
 		return nil, e
 	}
 	return res, nil
@@ -318,7 +368,7 @@ func hashGenericBody(r *http.Request) (string, *Error) {
 // checkSignature builds the canonical request and string to sign in a
 // pooled buffer and compares the HMAC with the one provided, in constant
 // time.
-func (v *Verifier) checkSignature(r *http.Request, a *authorization, names []string, amzDate, payloadHash string, presigned bool, key []byte) *Error {
+func (v *Verifier) checkSignature(r *http.Request, a *authorization, names []string, sv *signedValues, amzDate, payloadHash string, presigned bool, key *macKey) *Error {
 	bp, tp := getBuf(), getBuf()
 	defer putBuf(bp)
 	defer putBuf(tp)
@@ -342,10 +392,14 @@ func (v *Verifier) checkSignature(r *http.Request, a *authorization, names []str
 	b = append(b, '\n')
 	var one [1]string
 	var num [20]byte
-	for _, name := range names {
+	for i, name := range names {
 		b = append(b, name...)
 		b = append(b, ':')
-		b = appendCanonicalHeaderValue(b, headerValues(r, name, &one, &num))
+		vals, found := sv.vals[i], sv.vals[i] != nil
+		if !sv.exact {
+			vals, found = lookupHeader(r.Header, name)
+		}
+		b = appendCanonicalHeaderValue(b, headerValues(r, name, vals, found, &one, &num))
 		b = append(b, '\n')
 	}
 	b = append(b, '\n')
@@ -361,9 +415,8 @@ func (v *Verifier) checkSignature(r *http.Request, a *authorization, names []str
 	b = append(b, a.scope...)
 	b = append(b, '\n')
 	b = hex.AppendEncode(b, crSum[:])
-	var mac [sha256.Size]byte
-	mac, tmp = hmacSHA256(key, b[crLen:], tmp)
-	if hmac.Equal(mac[:], a.signature[:]) {
+	tmp = key.sum(b[crLen:], tmp)
+	if hmac.Equal(tmp, a.signature[:]) {
 		return nil
 	}
 	e := newError(ErrCodeSignatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
@@ -375,10 +428,11 @@ func (v *Verifier) checkSignature(r *http.Request, a *authorization, names []str
 }
 
 // wrapBody installs the verifying body reader for requests with a body.
-func (v *Verifier) wrapBody(r *http.Request, res *Result, key []byte, seed, amzDate, scope string) *Error {
+// digest says whether the request has a Content-MD5 or checksum header.
+func (v *Verifier) wrapBody(r *http.Request, res *Result, key *macKey, digest bool, seed, amzDate, scope string) *Error {
 	hasBody := r.Body != nil && r.Body != http.NoBody
 	streaming := res.Payload >= PayloadStreamingSigned
-	if !hasBody && !streaming && !hasDigestHeader(r.Header) {
+	if !hasBody && !streaming && !digest {
 		if res.Payload == PayloadSigned && res.ContentSHA256 != emptySHA256 && r.ContentLength <= 0 {
 			return newError(ErrCodeXAmzContentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.")
 		}
@@ -393,7 +447,7 @@ func (v *Verifier) wrapBody(r *http.Request, res *Result, key []byte, seed, amzD
 		contentSHA256:  res.ContentSHA256,
 		header:         r.Header,
 		contentLength:  r.ContentLength,
-		signingKey:     key,
+		signingKey:     key.key,
 		seedSignature:  seed,
 		amzDate:        amzDate,
 		scope:          scope,
@@ -410,21 +464,6 @@ func (v *Verifier) wrapBody(r *http.Request, res *Result, key []byte, seed, amzD
 	r.Body = pb
 	res.Body = pb
 	return nil
-}
-
-// hasDigestHeader reports whether the request carries a digest of its body
-// (Content-MD5 or x-amz-checksum-*): then even an empty body goes through
-// the verifying reader, which checks the digest at EOF.
-func hasDigestHeader(h http.Header) bool {
-	if _, ok := h["Content-Md5"]; ok {
-		return true
-	}
-	for k := range h {
-		if len(k) > len("X-Amz-Checksum-") && strings.EqualFold(k[:len("X-Amz-Checksum-")], "X-Amz-Checksum-") && !strings.EqualFold(k, "X-Amz-Checksum-Algorithm") && !strings.EqualFold(k, "X-Amz-Checksum-Type") {
-			return true
-		}
-	}
-	return false
 }
 
 // presignParams are the raw (still escaped) presigned query values.
@@ -503,7 +542,9 @@ func (v *Verifier) verifyPresigned(r *http.Request, service string) (*Result, er
 	if msg := a.parseCredential(cred); msg != "" {
 		return nil, malformedQuery("Error parsing the X-Amz-Credential parameter; " + msg + ".")
 	}
-	if msg := checkSignedHeaders(sh); msg != "" {
+	res := new(Result)
+	var msg string
+	if a.names, msg = parseSignedHeaders(res.names[:0], sh); msg != "" {
 		return nil, malformedQuery("X-Amz-SignedHeaders is invalid: " + msg + ".")
 	}
 	a.signedHeaders = sh
@@ -529,8 +570,10 @@ func (v *Verifier) verifyPresigned(r *http.Request, service string) (*Result, er
 	if now.After(expiresAt) {
 		return nil, newError(ErrCodeAccessDenied, "Request has expired")
 	}
-	names := splitSignedHeaders(a.signedHeaders)
-	if e := checkSignedHeaderRules(r, names); e != nil {
+	names := a.names
+	var sv signedValues
+	digest, e := checkSignedHeaderRules(r, names, &sv)
+	if e != nil {
 		return nil, e
 	}
 	// A signed header that repeats a signed query parameter must agree.
@@ -569,23 +612,20 @@ func (v *Verifier) verifyPresigned(r *http.Request, service string) (*Result, er
 		return nil, lerr
 	}
 	key := v.signingKey(creds.SecretKey, a.date, a.region, a.service)
-	if e := v.checkSignature(r, &a, names, amzDate, cs, true, key); e != nil {
+	if e := v.checkSignature(r, &a, names, &sv, amzDate, cs, true, key); e != nil {
 		return nil, e
 	}
-	res := &Result{
-		Type:          AuthPresigned,
-		AccessKey:     a.accessKey,
-		SessionToken:  token,
-		Credentials:   creds,
-		Region:        a.region,
-		Service:       a.service,
-		SignedAt:      signedAt,
-		Expires:       expiresAt,
-		SignedHeaders: names,
-		ContentSHA256: cs,
-		Payload:       mode,
-	}
-	if e := v.wrapBody(r, res, key, a.signatureHex, amzDate, a.scope); e != nil {
+	res.Type = AuthPresigned
+	res.AccessKey = a.accessKey
+	res.SessionToken = token
+	res.Credentials = creds
+	res.Region, res.Service = a.region, a.service
+	res.SignedAt = signedAt
+	res.Expires = expiresAt
+	res.SignedHeaders = names
+	res.ContentSHA256 = cs
+	res.Payload = mode
+	if e := v.wrapBody(r, res, key, digest, a.signatureHex, amzDate, a.scope); e != nil {
 		return nil, e
 	}
 	return res, nil

@@ -147,6 +147,10 @@ func TestVerifyErrors(t *testing.T) {
 		{"unsorted SignedHeaders", hdr(strings.Replace(validAuth, "host;x-amz-content-sha256", "x-amz-content-sha256;host", 1)), nil, sigv4.ErrCodeAuthorizationHeaderMalformed},
 		{"upper-case SignedHeaders", hdr(strings.Replace(validAuth, "host;", "Host;", 1)), nil, sigv4.ErrCodeAuthorizationHeaderMalformed},
 		{"empty signed header name", hdr(strings.Replace(validAuth, "host;", "host;;", 1)), nil, sigv4.ErrCodeAuthorizationHeaderMalformed},
+		{"trailing ; in SignedHeaders", hdr(strings.Replace(validAuth, "x-amz-date,", "x-amz-date;,", 1)), nil, sigv4.ErrCodeAuthorizationHeaderMalformed},
+		{"duplicate signed header", hdr(strings.Replace(validAuth, "host;", "host;host;", 1)), nil, sigv4.ErrCodeAuthorizationHeaderMalformed},
+		{"non-hex last signature digit", hdr(validAuth[:len(validAuth)-1] + "g"), nil, sigv4.ErrCodeAuthorizationHeaderMalformed},
+		{"signature one digit short", hdr(validAuth[:len(validAuth)-1]), nil, sigv4.ErrCodeAuthorizationHeaderMalformed},
 		// scope and time
 		{"scope date differs", hdr(strings.Replace(validAuth, "/20240102/", "/20240101/", 1)), nil, sigv4.ErrCodeAuthorizationHeaderMalformed},
 		{"wrong region", hdr(strings.Replace(validAuth, "us-east-1", "eu-west-1", 1)), nil, sigv4.ErrCodeAuthorizationHeaderMalformed},

@@ -11,9 +11,12 @@ import (
 // and per-policy Bloom filters that let Evaluate skip a policy's table
 // without touching it.
 
+// idxEntry is a table slot: its statements are lists[off:off+n] (no
+// pointers, so that the table costs the garbage collector nothing).
 type idxEntry struct {
-	key   uint64 // 0: empty slot
-	stmts []int32
+	key uint64 // 0: empty slot
+	off int32
+	n   int32
 }
 
 // indexBloom holds one-word Bloom filters (two bits per member) over the
@@ -331,6 +334,7 @@ func (p *Policy) buildIndex() {
 	p.bloom = bloom
 	// One backing array holds the statement lists of every slot, then other.
 	backing := make([]int32, len(entries)+len(other))
+	p.lists = backing
 	if len(other) > 0 {
 		p.other = backing[len(entries):len(backing):len(backing)]
 		copy(p.other, other)
@@ -369,7 +373,8 @@ func (p *Policy) buildIndex() {
 	}
 	start := int32(0)
 	for slot := range p.tab {
-		l := backing[start:ends[slot]:ends[slot]]
+		lo := start
+		l := backing[lo:ends[slot]:ends[slot]]
 		start = ends[slot]
 		if len(l) == 0 {
 			continue
@@ -383,7 +388,7 @@ func (p *Policy) buildIndex() {
 				w++
 			}
 		}
-		p.tab[slot].stmts = l[:w:w]
+		p.tab[slot].off, p.tab[slot].n = lo, int32(w)
 	}
 }
 
@@ -402,5 +407,6 @@ func (p *Policy) lookup(key uint64) []int32 {
 	if len(p.tab) == 0 {
 		return nil
 	}
-	return p.tab[p.slot(key)].stmts
+	e := &p.tab[p.slot(key)]
+	return p.lists[e.off : e.off+e.n : e.off+e.n]
 }

@@ -74,8 +74,8 @@ func (e *SizeError) Error() string {
 // concurrent use.
 func Parse(doc []byte, opts ...ParseOption) (*Policy, error) {
 	var o ParseOptions
-	for _, f := range opts {
-		f(&o)
+	if len(opts) > 0 {
+		o = applyParseOptions(opts)
 	}
 	limit := o.MaxSize
 	if limit == 0 {
@@ -102,6 +102,16 @@ func Parse(doc []byte, opts ...ParseOption) (*Policy, error) {
 	}
 	p.size = size
 	return p, nil
+}
+
+// applyParseOptions is apart from Parse so that the options escape to the
+// heap only when there are some.
+func applyParseOptions(opts []ParseOption) ParseOptions {
+	var o ParseOptions
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
 }
 
 func perr(path, msg string) *ParseError { return &ParseError{Path: path, Msg: msg} }

@@ -22,6 +22,7 @@ type Policy struct {
 	// statements that can only match requests with those; other holds
 	// the statements that must always be checked.
 	tab   []idxEntry
+	lists []int32 // the statements of the slots of tab, then other
 	other []int32
 	bloom indexBloom
 }

@@ -203,6 +203,7 @@ func TestHeaderValuesFallbacks(t *testing.T) {
 	}
 	// Two spellings of one signed name make the scan defer to lookupHeader.
 	r.Header["X-Lower"] = []string{"canonical"}
+	sv = signedValues{}
 	if _, err := checkSignedHeaderRules(r, names, &sv); err != nil || sv.exact {
 		t.Fatalf("ambiguous spellings: exact=%v err=%v", sv.exact, err)
 	}

@@ -184,10 +184,13 @@ func errNotSigned(names []string) *Error {
 // the names, gathered while checkSignedHeaderRules walks the header map so
 // that building the canonical request needs no further map lookups.
 type signedValues struct {
-	vals  [][]string
-	buf   [12][]string
-	exact bool // false: some names were ambiguous or too long; look them up
+	vals  [][]string // len(names); callers back it with a stack array
+	exact bool       // false: some names were ambiguous or too long; look them up
 }
+
+// maxStackNames is how many signed names a verification handles without
+// allocating for their values.
+const maxStackNames = 12
 
 // checkSignedHeaderRules enforces: host is signed, every x-amz-* header
 // present is signed. In the same pass over the headers it gathers the
@@ -199,11 +202,10 @@ func checkSignedHeaderRules(r *http.Request, names []string, sv *signedValues) (
 	if !hasName(names, "host") {
 		return false, errNotSigned([]string{"host"})
 	}
-	if len(names) <= len(sv.buf) {
-		sv.vals = sv.buf[:len(names)]
-	} else {
+	if len(sv.vals) != len(names) {
 		sv.vals = make([][]string, len(names))
 	}
+	clear(sv.vals)
 	sv.exact = true
 	var missing []string
 	var lower [128]byte
@@ -286,7 +288,8 @@ func (v *Verifier) verifyHeader(r *http.Request, service string) (*Result, error
 		e := newError(ErrCodeRequestTimeTooSkewed, "The difference between the request time and the current time is too large.")
 		return nil, e
 	}
-	var sv signedValues
+	var vbuf [maxStackNames][]string
+	sv := signedValues{vals: vbuf[:min(len(names), maxStackNames)]}
 	digest, e := checkSignedHeaderRules(r, names, &sv)
 	if e != nil {
 		return nil, e
@@ -571,7 +574,8 @@ func (v *Verifier) verifyPresigned(r *http.Request, service string) (*Result, er
 		return nil, newError(ErrCodeAccessDenied, "Request has expired")
 	}
 	names := a.names
-	var sv signedValues
+	var vbuf [maxStackNames][]string
+	sv := signedValues{vals: vbuf[:min(len(names), maxStackNames)]}
 	digest, e := checkSignedHeaderRules(r, names, &sv)
 	if e != nil {
 		return nil, e

@@ -247,7 +247,14 @@ func (st *statement) matchAction(action string) bool {
 // actionIndex returns the first action pattern matching, or -1.
 func (st *statement) actionIndex(action string) int {
 	for i := range st.actions {
-		if m, _ := st.actions[i].match(action, true, nil); m {
+		a := &st.actions[i]
+		if a.kind == pExact { // the usual case, without a call
+			if len(a.lit) == len(action) && (a.lit == action || equalFoldASCII(a.lit, action)) {
+				return i
+			}
+			continue
+		}
+		if m, _ := a.match(action, true, nil); m {
 			return i
 		}
 	}

@@ -414,6 +414,9 @@ type arnPattern struct {
 	res    pattern
 	src    string
 	any    bool
+	// flat: the resource part is pExact or pPrefix and src begins with
+	// prefix+res.lit, so one comparison with src decides.
+	flat bool
 }
 
 // compileARN compiles a Resource element or an ARN condition value.
@@ -462,6 +465,10 @@ func (c *compiler) arn(ap *arnPattern, s string, vars bool) templateError {
 		ap.prefix = prefix
 		res, err := c.template(parts[5], vars, true)
 		ap.res = res
+		if err == "" && (res.kind == pExact || res.kind == pPrefix) {
+			n := len(prefix) + len(res.lit)
+			ap.flat = n <= len(s) && s[len(prefix):n] == res.lit
+		}
 		return err
 	}
 	var comps [5]pattern
@@ -498,6 +505,13 @@ func (c *compiler) arn(ap *arnPattern, s string, vars bool) templateError {
 func (ap *arnPattern) match(s string, ctx *Context) (matched, ok bool) {
 	if ap.any {
 		return true, true
+	}
+	if ap.flat {
+		n := len(ap.prefix) + len(ap.res.lit)
+		if ap.res.kind == pExact {
+			return len(s) == n && s == ap.src[:n], true
+		}
+		return len(s) >= n && s[:n] == ap.src[:n], true
 	}
 	if ap.prefix != "" {
 		if len(s) < len(ap.prefix) || s[:len(ap.prefix)] != ap.prefix {

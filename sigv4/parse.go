@@ -245,9 +245,41 @@ func parseAmzDate(s string) (time.Time, bool) {
 	if n[1] < 1 || n[1] > 12 || n[2] < 1 || n[2] > 31 || n[3] > 23 || n[4] > 59 || n[5] > 59 {
 		return time.Time{}, false
 	}
-	t := time.Date(n[0], time.Month(n[1]), n[2], n[3], n[4], n[5], 0, time.UTC)
-	if t.Day() != n[2] { // 31 February and friends
+	if n[2] > daysIn(n[0], n[1]) { // 31 February and friends
 		return time.Time{}, false
 	}
-	return t, true
+	secs := daysSinceEpoch(n[0], n[1], n[2])*86400 + int64(n[3]*3600+n[4]*60+n[5])
+	return time.Unix(secs, 0).UTC(), true
+}
+
+// daysIn is the number of days in month m (1-12) of year y.
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysSinceEpoch counts the days from 1970-01-01 to the proleptic
+// Gregorian date y-m-d (a valid date with y >= 0), counting years from
+// March so that the leap day comes last.
+func daysSinceEpoch(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400 // y >= -1 here; year -1 only for January/February of year 0
+	if y < 0 {
+		era = -1
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12 // March = 0
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era*146097+doe) - 719468
 }

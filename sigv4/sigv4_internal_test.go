@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestDeriveSigningKey(t *testing.T) {
@@ -206,6 +207,19 @@ func TestHeaderValuesFallbacks(t *testing.T) {
 	sv = signedValues{}
 	if _, err := checkSignedHeaderRules(r, names, &sv); err != nil || sv.exact {
 		t.Fatalf("ambiguous spellings: exact=%v err=%v", sv.exact, err)
+	}
+}
+
+// TestParseAmzDateMatchesTimeDate compares the arithmetic with time.Date
+// over every day of four centuries and a spread of times of day.
+func TestParseAmzDateMatchesTimeDate(t *testing.T) {
+	t.Parallel()
+	for day := time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC); day.Year() < 2401; day = day.AddDate(0, 0, 1) {
+		want := day.Add(time.Duration(day.YearDay()%24)*time.Hour + time.Duration(day.Day()*59/31)*time.Minute + 59*time.Second)
+		got, ok := parseAmzDate(want.Format("20060102T150405Z"))
+		if !ok || !got.Equal(want) || got != want {
+			t.Fatalf("%s: got %v %v, want %v", want.Format("20060102T150405Z"), got, ok, want)
+		}
 	}
 }
 

@@ -159,6 +159,16 @@ func hasName(names []string, name string) bool {
 // indexName returns the index of the lower-case name in the sorted list
 // names, or -1.
 func indexName(names []string, name string) int {
+	if len(names) <= 16 {
+		// A typical request signs a handful of names: comparing lengths
+		// first rejects almost all of them without a string comparison.
+		for i, n := range names {
+			if len(n) == len(name) && n == name {
+				return i
+			}
+		}
+		return -1
+	}
 	lo, hi := 0, len(names)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)

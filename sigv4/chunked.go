@@ -75,7 +75,7 @@ func (b *Body) nextChunk() error {
 	if err != nil {
 		return err
 	}
-	signed := b.mac != nil
+	signed := b.key != nil
 	size, err := b.parseChunkHeader(line, signed)
 	if err != nil {
 		return err
@@ -238,9 +238,7 @@ func (b *Body) readChunkData(size int64) ([]byte, error) {
 // advances the chain.
 func (b *Body) verifyChunk() error {
 	hex.Encode(b.sts[b.stsHash:b.stsHash+64], b.sha.Sum(b.sum[:0]))
-	b.mac.Reset()
-	b.mac.Write(b.sts)
-	hex.Encode(b.computed[:], b.mac.Sum(b.sum[:0]))
+	hex.Encode(b.computed[:], b.key.sum(b.sts, b.sum[:0]))
 	if subtle.ConstantTimeCompare(b.computed[:], b.chunkSig[:]) != 1 {
 		e := newError(ErrCodeSignatureDoesNotMatch, "The request signature we calculated does not match the signature you provided: an aws-chunked chunk signature is wrong (chunk altered, reordered or not chained from the request signature).")
 		e.StringToSign = string(b.sts)

@@ -75,7 +75,7 @@ func minioStreamingRequest(t *testing.T, payload []byte, trailer string, unsigne
 		contentSHA256: req.Header.Get("X-Amz-Content-Sha256"),
 		header:        req.Header,
 		contentLength: req.ContentLength,
-		signingKey:    deriveSigningKey(clientSecret, req.Header.Get("X-Amz-Date")[:8], "us-east-1", "s3"),
+		signingKey:    newMacKey(deriveSigningKey(clientSecret, req.Header.Get("X-Amz-Date")[:8], "us-east-1", "s3")),
 		seedSignature: authField(t, auth, "Signature"),
 		amzDate:       req.Header.Get("X-Amz-Date"),
 		scope:         scope,

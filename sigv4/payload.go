@@ -2,7 +2,6 @@ package sigv4
 
 import (
 	"bufio"
-	"crypto/hmac"
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
@@ -35,7 +34,7 @@ type payloadParams struct {
 	contentSHA256 string      // x-amz-content-sha256 as signed
 	header        http.Header // request headers (x-amz-decoded-content-length, x-amz-trailer, checksums, Content-MD5)
 	contentLength int64       // r.ContentLength; -1 when unknown
-	signingKey    []byte      // streaming signed modes: derived once, shared, never modified
+	signingKey    *macKey     // streaming signed modes: derived once, shared, never modified
 	seedSignature string      // streaming signed modes: the request signature (hex)
 	amzDate       string      // X-Amz-Date as sent (yyyyMMddTHHmmssZ)
 	scope         string      // credential scope date/region/service/aws4_request
@@ -110,10 +109,11 @@ type Body struct {
 	pooled     *[minChunkBuffer]byte // buf's backing array when it came from chunkBufPool
 	pending    []byte                // verified bytes not yet returned
 	chunkLeft  int64                 // unsigned streaming: bytes left in the current chunk
-	mac        hash.Hash
-	sts        []byte // chunk string to sign, rewritten in place per chunk
-	stsPrev    int    // offset of the previous signature in sts
-	stsHash    int    // offset of the chunk hash in sts
+	key        *macKey               // signed aws-chunked modes: the signing key
+	sts        []byte                // chunk string to sign, rewritten in place per chunk
+	stsArr     [320]byte
+	stsPrev    int // offset of the previous signature in sts
+	stsHash    int // offset of the chunk hash in sts
 	chunkSig   [64]byte
 	computed   [64]byte
 	sum        [sha256.Size]byte
@@ -218,13 +218,16 @@ func (b *Body) initChunked(p payloadParams, h http.Header) error {
 		}
 	}
 	if signed {
-		if len(p.seedSignature) != 64 || len(p.signingKey) == 0 || p.amzDate == "" || p.scope == "" {
+		if len(p.seedSignature) != 64 || p.signingKey == nil || p.amzDate == "" || p.scope == "" {
 			return newError(ErrCodeInternalError, "streaming signature verification is missing its seed signature, signing key or scope")
 		}
 		b.sha = sha256.New()
-		b.mac = hmac.New(sha256.New, p.signingKey)
+		b.key = p.signingKey
 		// "AWS4-HMAC-SHA256-PAYLOAD\n" date "\n" scope "\n" prev "\n" empty "\n" hash
-		sts := make([]byte, 0, 25+len(p.amzDate)+1+len(p.scope)+1+64+1+64+1+64)
+		sts := b.stsArr[:0]
+		if n := 25 + len(p.amzDate) + 1 + len(p.scope) + 1 + 64 + 1 + 64 + 1 + 64; n > len(b.stsArr) {
+			sts = make([]byte, 0, n)
+		}
 		sts = append(sts, "AWS4-HMAC-SHA256-PAYLOAD\n"...)
 		sts = append(sts, p.amzDate...)
 		sts = append(sts, '\n')
@@ -297,7 +300,7 @@ func (b *Body) Read(p []byte) (int, error) {
 // of w is returned as is.
 func (b *Body) WriteTo(w io.Writer) (int64, error) {
 	var total int64
-	if b.mac != nil { // signed aws-chunked: write each verified chunk directly
+	if b.key != nil { // signed aws-chunked: write each verified chunk directly
 		for {
 			if len(b.pending) > 0 {
 				n, err := w.Write(b.pending)

@@ -173,7 +173,7 @@ func TestNewPayloadReaderRejectsBadHeaders(t *testing.T) {
 	}
 	key := testKey()
 	streaming := func(mode PayloadMode, h http.Header) payloadParams {
-		return payloadParams{mode: mode, header: h, contentLength: -1, signingKey: key, seedSignature: testSeed, amzDate: testDate, scope: testScope}
+		return payloadParams{mode: mode, header: h, contentLength: -1, signingKey: newMacKey(key), seedSignature: testSeed, amzDate: testDate, scope: testScope}
 	}
 	tests := []struct {
 		name string
@@ -199,7 +199,7 @@ func TestNewPayloadReaderRejectsBadHeaders(t *testing.T) {
 		{"trailer unknown", streaming(PayloadStreamingUnsignedTrailer, hdr("X-Amz-Trailer", "x-amz-meta-foo")), ErrCodeInvalidRequest},
 		{"trailer two", streaming(PayloadStreamingUnsignedTrailer, hdr("X-Amz-Trailer", "x-amz-checksum-crc32,x-amz-checksum-sha1")), ErrCodeInvalidRequest},
 		{"trailer and header checksum", streaming(PayloadStreamingUnsignedTrailer, hdr("X-Amz-Trailer", "x-amz-checksum-crc32", "X-Amz-Checksum-Sha1", "2jmj7l5rSw0yVb/vlWAYkK/YBwk=")), ErrCodeInvalidRequest},
-		{"no seed", payloadParams{mode: PayloadStreamingSigned, header: hdr("X-Amz-Decoded-Content-Length", "1"), signingKey: key, amzDate: testDate, scope: testScope}, ErrCodeInternalError},
+		{"no seed", payloadParams{mode: PayloadStreamingSigned, header: hdr("X-Amz-Decoded-Content-Length", "1"), signingKey: newMacKey(key), amzDate: testDate, scope: testScope}, ErrCodeInternalError},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

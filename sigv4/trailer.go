@@ -150,10 +150,8 @@ func (b *Body) verifyTrailer(value string, sig []byte) error {
 	sts = append(sts, b.sts[b.stsPrev:b.stsPrev+64]...)
 	sts = append(sts, '\n')
 	sts = hex.AppendEncode(sts, sum[:])
-	b.mac.Reset()
-	b.mac.Write(sts)
 	var computed [64]byte
-	hex.Encode(computed[:], b.mac.Sum(b.sum[:0]))
+	hex.Encode(computed[:], b.key.sum(sts, b.sum[:0]))
 	if subtle.ConstantTimeCompare(computed[:], sig) != 1 {
 		e := newError(ErrCodeSignatureDoesNotMatch, "The request signature we calculated does not match the signature you provided: the aws-chunked trailer signature is wrong.")
 		e.StringToSign = string(sts)

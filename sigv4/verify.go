@@ -460,7 +460,7 @@ func (v *Verifier) wrapBody(r *http.Request, res *Result, key *macKey, digest bo
 		contentSHA256:  res.ContentSHA256,
 		header:         r.Header,
 		contentLength:  r.ContentLength,
-		signingKey:     key.key,
+		signingKey:     key,
 		seedSignature:  seed,
 		amzDate:        amzDate,
 		scope:          scope,

@@ -268,11 +268,24 @@ func appendCanonicalHeaderValue(b []byte, values []string) []byte {
 
 // clean reports whether v (already trimmed) has no run of white space and
 // no white space other than single spaces, so it canonicalizes to itself.
+// It looks at eight bytes at a time and at single bytes only around a
+// byte <= ' '.
 func clean(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; c <= ' ' { // one comparison for the common byte
-			if c == '\t' || c == '\r' || c == '\n' || c == ' ' && v[i+1] == ' ' { // v is trimmed, so i+1 < len(v)
-				return false
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for i := 0; i < len(v); {
+		if i+8 <= len(v) {
+			x := uint64(v[i]) | uint64(v[i+1])<<8 | uint64(v[i+2])<<16 | uint64(v[i+3])<<24 |
+				uint64(v[i+4])<<32 | uint64(v[i+5])<<40 | uint64(v[i+6])<<48 | uint64(v[i+7])<<56
+			if (x-0x21*ones)&^x&highs == 0 { // no byte < 0x21 among the eight
+				i += 8
+				continue
+			}
+		}
+		for end := min(i+8, len(v)); i < end; i++ {
+			if c := v[i]; c <= ' ' {
+				if c == '\t' || c == '\r' || c == '\n' || c == ' ' && v[i+1] == ' ' { // v is trimmed, so i+1 < len(v)
+					return false
+				}
 			}
 		}
 	}

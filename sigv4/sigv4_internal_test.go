@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -231,6 +233,73 @@ func TestParseAmzDate(t *testing.T) {
 	} {
 		if _, got := parseAmzDate(s); got != ok {
 			t.Errorf("%s: got %v, want %v", s, got, ok)
+		}
+	}
+}
+
+// TestSignedHeaderScanManyNames covers the binary-search path (more than
+// 16 signed names), a name too long for it, and the short linear path with
+// the same headers.
+func TestSignedHeaderScanManyNames(t *testing.T) {
+	t.Parallel()
+	long := "x-amz-meta-" + strings.Repeat("l", 130)
+	for _, n := range []int{3, 20} {
+		r, _ := http.NewRequest("GET", "http://h.example/k", http.NoBody)
+		names := []string{"host"}
+		for i := range n - 1 {
+			name := fmt.Sprintf("x-amz-meta-%02d", i)
+			names = append(names, name)
+			r.Header.Set(name, "v"+name[len(name)-2:])
+		}
+		slices.Sort(names)
+		sv := signedValues{vals: make([][]string, len(names))}
+		if _, err := checkSignedHeaderRules(r, names, &sv); err != nil || !sv.exact {
+			t.Fatalf("%d names: exact=%v err=%v", n, sv.exact, err)
+		}
+		for i, name := range names {
+			if name == "host" {
+				continue
+			}
+			if want := "v" + name[len(name)-2:]; len(sv.vals[i]) != 1 || sv.vals[i][0] != want {
+				t.Fatalf("%d names: %s = %q, want %q", n, name, sv.vals[i], want)
+			}
+		}
+		r.Header.Set("X-Amz-Meta-Unsigned", "x")
+		r.Header[long] = []string{"y"}
+		_, err := checkSignedHeaderRules(r, names, &sv)
+		if err == nil || err.Code != ErrCodeAccessDenied || !strings.Contains(err.Err.Error(), "x-amz-meta-unsigned") || !strings.Contains(err.Err.Error(), long) {
+			t.Fatalf("%d names: unsigned headers not reported: %v", n, err)
+		}
+	}
+}
+
+// TestCleanMatchesBytewise compares the eight-bytes-at-a-time clean with a
+// byte-by-byte definition, for white space and high bytes at every offset.
+func TestCleanMatchesBytewise(t *testing.T) {
+	t.Parallel()
+	slow := func(v string) bool {
+		for i := 0; i < len(v); i++ {
+			switch v[i] {
+			case '\t', '\r', '\n':
+				return false
+			case ' ':
+				if v[i+1] == ' ' {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	for _, special := range []string{" ", "  ", "\t", "\r", "\n", "\x01", "\x20\x21", "\xff", "\x80 ", "!"} {
+		for n := 1; n <= 24; n++ {
+			for at := 0; at < n; at++ {
+				b := []byte(strings.Repeat("a", n))
+				copy(b[at:], special)
+				v := trimOWS(string(b))
+				if got, want := clean(v), slow(v); got != want {
+					t.Fatalf("clean(%q) = %v, want %v", v, got, want)
+				}
+			}
 		}
 	}
 }

@@ -141,8 +141,26 @@ func (v *Verifier) checkScope(a *authorization, amzDate, service string, query b
 // hasName reports whether the sorted lower-case list holds name (given
 // in any case), without allocating.
 func hasName(names []string, name string) bool {
+	i, _ := indexNameFold(names, name)
+	return i >= 0
+}
+
+// indexNameFold returns the index of name (in any case) in the sorted
+// lower-case list names, or -1. known is false when name is too long to
+// look up without allocating (and names too many to scan).
+func indexNameFold(names []string, name string) (i int, known bool) {
+	if len(names) <= 16 {
+		// A typical request signs a handful of names: comparing lengths
+		// first rejects almost all of them without looking at a byte.
+		for i, n := range names {
+			if len(n) == len(name) && equalFoldASCII(n, name) {
+				return i, true
+			}
+		}
+		return -1, true
+	}
 	if len(name) > 128 {
-		return false
+		return -1, false
 	}
 	var kb [128]byte
 	k := kb[:len(name)]
@@ -153,22 +171,12 @@ func hasName(names []string, name string) bool {
 		}
 		k[i] = c
 	}
-	return indexName(names, string(k)) >= 0
+	return indexName(names, string(k)), true
 }
 
 // indexName returns the index of the lower-case name in the sorted list
 // names, or -1.
 func indexName(names []string, name string) int {
-	if len(names) <= 16 {
-		// A typical request signs a handful of names: comparing lengths
-		// first rejects almost all of them without a string comparison.
-		for i, n := range names {
-			if len(n) == len(name) && n == name {
-				return i
-			}
-		}
-		return -1
-	}
 	lo, hi := 0, len(names)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
@@ -218,36 +226,26 @@ func checkSignedHeaderRules(r *http.Request, names []string, sv *signedValues) (
 	clear(sv.vals)
 	sv.exact = true
 	var missing []string
-	var lower [128]byte
 	for k, v := range r.Header {
-		if len(k) > len(lower) {
+		xamz := len(k) > 6 && equalFoldASCII(k[:6], "x-amz-")
+		i, known := indexNameFold(names, k)
+		switch {
+		case !known:
 			sv.exact = false
-			if len(k) > 6 && equalFoldASCII(k[:6], "x-amz-") {
+			if xamz {
 				missing = append(missing, strings.ToLower(k))
 			}
-			continue
-		}
-		lk := lower[:len(k)]
-		for i := 0; i < len(k); i++ {
-			c := k[i]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			lk[i] = c
-		}
-		i := indexName(names, string(lk))
-		switch {
 		case i >= 0 && sv.vals[i] != nil:
 			sv.exact = false // two spellings of one name; lookupHeader decides
 		case i >= 0:
 			sv.vals[i] = v
-		case len(k) > 6 && string(lk[:6]) == "x-amz-":
-			missing = append(missing, string(lk))
+		case xamz:
+			missing = append(missing, strings.ToLower(k))
 		}
-		if len(k) > 6 && string(lk[:6]) == "x-amz-" {
+		if xamz {
 			digest = digest || isChecksumValueHeader(k)
 		} else {
-			digest = digest || string(lk) == "content-md5"
+			digest = digest || equalFoldASCII(k, "Content-Md5")
 		}
 	}
 	if len(missing) > 0 {

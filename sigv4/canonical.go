@@ -27,10 +27,22 @@ func putBuf(b *[]byte) {
 const upperHex = "0123456789ABCDEF"
 
 // unreserved reports whether c is left as-is by UriEncode.
-func unreserved(c byte) bool {
-	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~'
-}
+func unreserved(c byte) bool { return uriKeep[c]&keepQuery != 0 }
+
+// uriKeep classifies the bytes UriEncode leaves as they are: keepQuery for
+// the unreserved characters, keepPath for those and '/'.
+var uriKeep = func() (t [256]uint8) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~") {
+		t[c] = keepQuery | keepPath
+	}
+	t['/'] = keepPath
+	return t
+}()
+
+const (
+	keepQuery = 1 << iota
+	keepPath
+)
 
 func unhex(c byte) (byte, bool) {
 	switch {
@@ -54,6 +66,15 @@ func appendCanonicalURI(b []byte, escaped string) ([]byte, bool) {
 		return append(b, '/'), true
 	}
 	for i := 0; i < len(escaped); i++ {
+		// Copy the run of bytes that stay as they are in one go.
+		j := i
+		for j < len(escaped) && uriKeep[escaped[j]]&keepPath != 0 {
+			j++
+		}
+		b = append(b, escaped[i:j]...)
+		if i = j; i == len(escaped) {
+			break
+		}
 		c := escaped[i]
 		if c == '%' {
 			if i+2 >= len(escaped) {
@@ -71,7 +92,7 @@ func appendCanonicalURI(b []byte, escaped string) ([]byte, bool) {
 				continue
 			}
 		}
-		if unreserved(c) || c == '/' {
+		if uriKeep[c]&keepPath != 0 {
 			b = append(b, c)
 		} else {
 			b = append(b, '%', upperHex[c>>4], upperHex[c&15])
@@ -84,6 +105,15 @@ func appendCanonicalURI(b []byte, escaped string) ([]byte, bool) {
 // space, as in every SDK's own canonicalization) and appends its UriEncode.
 func appendDecodedEncoded(b []byte, s string) ([]byte, bool) {
 	for i := 0; i < len(s); i++ {
+		// Copy the run of bytes that stay as they are in one go.
+		j := i
+		for j < len(s) && uriKeep[s[j]]&keepQuery != 0 {
+			j++
+		}
+		b = append(b, s[i:j]...)
+		if i = j; i == len(s) {
+			break
+		}
 		c := s[i]
 		switch c {
 		case '%':
@@ -100,7 +130,7 @@ func appendDecodedEncoded(b []byte, s string) ([]byte, bool) {
 		case '+':
 			c = ' '
 		}
-		if unreserved(c) {
+		if uriKeep[c]&keepQuery != 0 {
 			b = append(b, c)
 		} else {
 			b = append(b, '%', upperHex[c>>4], upperHex[c&15])
@@ -125,6 +155,14 @@ func queryUnescape(s string) (string, bool) {
 	var sb strings.Builder
 	sb.Grow(len(s))
 	for i := 0; i < len(s); i++ {
+		j := i
+		for j < len(s) && s[j] != '%' && s[j] != '+' {
+			j++
+		}
+		sb.WriteString(s[i:j])
+		if i = j; i == len(s) {
+			break
+		}
 		c := s[i]
 		switch c {
 		case '%':

@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -299,6 +301,50 @@ func TestCleanMatchesBytewise(t *testing.T) {
 				if got, want := clean(v), slow(v); got != want {
 					t.Fatalf("clean(%q) = %v, want %v", v, got, want)
 				}
+			}
+		}
+	}
+}
+
+// TestEscapingMatchesReference checks the run-copying decoders and
+// encoders against net/url and a byte-by-byte UriEncode on random strings
+// drawn from the characters that matter.
+func TestEscapingMatchesReference(t *testing.T) {
+	t.Parallel()
+	uriEncode := func(s string, keepSlash bool) string {
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0 || keepSlash && c == '/' {
+				b.WriteByte(c)
+			} else {
+				fmt.Fprintf(&b, "%%%02X", c)
+			}
+		}
+		return b.String()
+	}
+	const alphabet = "aZ09-._~/%+ 2Ff!*\xc3\xa9"
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		buf := make([]byte, rng.IntN(12))
+		for i := range buf {
+			buf[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		s := string(buf)
+		want, err := url.QueryUnescape(s)
+		got, ok := queryUnescape(s)
+		if ok != (err == nil) || ok && got != want {
+			t.Fatalf("queryUnescape(%q) = %q %v, want %q %v", s, got, ok, want, err)
+		}
+		enc, ok := appendDecodedEncoded(nil, s)
+		if ok != (err == nil) || ok && string(enc) != uriEncode(want, false) {
+			t.Fatalf("appendDecodedEncoded(%q) = %q %v, want %q", s, enc, ok, uriEncode(want, false))
+		}
+		if !strings.Contains(s, "%2F") && !strings.Contains(s, "%2f") {
+			path, perr := url.PathUnescape(s)
+			uri, ok := appendCanonicalURI(nil, s)
+			if ok != (perr == nil) || ok && s != "" && string(uri) != uriEncode(path, true) {
+				t.Fatalf("appendCanonicalURI(%q) = %q %v, want %q", s, uri, ok, uriEncode(path, true))
 			}
 		}
 	}

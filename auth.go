@@ -283,9 +283,7 @@ func (p *Principal) ARN() string {
 
 // resolved is what the credential lookup hands back through sigv4.
 type resolved struct {
-	p       Principal
-	cred    Credential // users and service accounts
-	enabled bool
+	p Principal
 	// refusal is the error to return once the signature verified (a
 	// disabled identity: no oracle for unauthenticated callers).
 	refusal error
@@ -294,7 +292,7 @@ type resolved struct {
 // lookup resolves an access key (and session token) to a secret for sigv4.
 func (a *Auth) lookup(ctx context.Context, accessKey, token string) (sigv4.Credentials, error) {
 	if token == "" && a.opts.RootAccessKey != "" && subtle.ConstantTimeCompare([]byte(accessKey), []byte(a.opts.RootAccessKey)) == 1 {
-		return sigv4.Credentials{SecretKey: a.opts.RootSecretKey, Value: &resolved{p: Principal{Kind: PrincipalRoot, AccessKey: accessKey, User: "root", account: a.opts.Account}, enabled: true}}, nil
+		return sigv4.Credentials{SecretKey: a.opts.RootSecretKey, Value: &resolved{p: Principal{Kind: PrincipalRoot, AccessKey: accessKey, User: "root", account: a.opts.Account}}}, nil
 	}
 	// A cache that has lost its store for too long may miss revocations:
 	// fail closed (ServiceUnavailable, never a wrong allow).
@@ -308,7 +306,7 @@ func (a *Auth) lookup(ctx context.Context, accessKey, token string) (sigv4.Crede
 	if !ok {
 		return sigv4.Credentials{}, sigv4.ErrUnknownAccessKey
 	}
-	res := &resolved{cred: c, enabled: c.Enabled}
+	res := new(resolved)
 	res.p = Principal{AccessKey: accessKey, Policies: c.Policies, Posix: c.Posix, account: a.opts.Account}
 	switch c.Kind {
 	case CredentialServiceAccount:

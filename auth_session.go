@@ -302,7 +302,7 @@ func (a *Auth) lookupSession(ctx context.Context, accessKey, token string) (sigv
 	} else if !now.Before(s.Expires) {
 		return sigv4.Credentials{}, errExpiredToken
 	}
-	res := &resolved{enabled: true}
+	res := new(resolved)
 	res.p = Principal{
 		AccessKey:     accessKey,
 		SessionName:   s.SessionName,

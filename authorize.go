@@ -163,7 +163,11 @@ func (a *Auth) fillContext(ic *iam.Context, p *Principal, r *http.Request) {
 	now := a.opts.Clock.Now()
 	ic.CurrentTime = now
 	ic.SecureTransport = r.TLS != nil
-	ic.SourceIP = iam.SourceIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), a.opts.TrustedProxies)
+	var forwardedFor []string
+	if len(a.opts.TrustedProxies) > 0 { // only a trusted proxy's header counts
+		forwardedFor = r.Header.Values("X-Forwarded-For")
+	}
+	ic.SourceIP = iam.SourceIP(r.RemoteAddr, forwardedFor, a.opts.TrustedProxies)
 	ic.UserAgent = r.UserAgent()
 	ic.Referer = r.Referer()
 	ic.PrincipalAccount = a.opts.Account
@@ -301,14 +305,14 @@ func (a *Auth) policySet(ctx context.Context, p *Principal, bucket string, set *
 	}
 	set.Identity = buf
 	if p.ServiceAccountPolicy != nil {
-		pol, err := a.policies.inline("sa:"+p.AccessKey, p.ServiceAccountPolicy)
+		pol, err := a.policies.inline(cachedPolicyKey{kindServiceAccount, p.AccessKey}, p.ServiceAccountPolicy)
 		if err != nil {
 			return err
 		}
 		set.ServiceAccount = pol
 	}
 	if p.SessionPolicy != nil {
-		pol, err := a.policies.inline("ss:"+p.AccessKey, p.SessionPolicy)
+		pol, err := a.policies.inline(cachedPolicyKey{kindSession, p.AccessKey}, p.SessionPolicy)
 		if err != nil {
 			return err
 		}
@@ -333,34 +337,68 @@ func (a *Auth) policySet(ctx context.Context, p *Principal, bucket string, set *
 // keyed by their owner's access key and document.
 type policyCache struct {
 	mu sync.RWMutex
-	m  map[string]*compiled
+	m  map[cachedPolicyKey]*compiled
+}
+
+// cachedPolicyKey names a cached policy: a built-in or stored policy by its name,
+// an inline one by its owner's access key.
+type cachedPolicyKey struct {
+	kind cachedPolicyKind
+	name string
+}
+
+type cachedPolicyKind uint8
+
+const (
+	kindBuiltin cachedPolicyKind = iota
+	kindNamed
+	kindServiceAccount
+	kindSession
+)
+
+func (k cachedPolicyKind) String() string {
+	switch k {
+	case kindServiceAccount:
+		return "service account"
+	case kindSession:
+		return "session"
+	}
+	return "named"
 }
 
 type compiled struct {
-	doc []byte
-	pol *iam.Policy
-	err error
+	// src is the document as the caller passed it, held so that its
+	// address cannot be reused; doc is a private copy to compare against.
+	src, doc []byte
+	pol      *iam.Policy
+	err      error
 }
 
-func (c *policyCache) get(key string, doc []byte) (*compiled, bool) {
+// get returns the cached compilation of doc under key. The directory
+// replaces a stored policy's document rather than modifying it, so the
+// very slice seen last time is the same document without comparing bytes.
+func (c *policyCache) get(key cachedPolicyKey, doc []byte) (*compiled, bool) {
 	c.mu.RLock()
 	e := c.m[key]
 	c.mu.RUnlock()
-	if e != nil && bytes.Equal(e.doc, doc) {
+	if e == nil || len(e.doc) != len(doc) {
+		return nil, false
+	}
+	if len(doc) == 0 || &e.src[0] == &doc[0] || bytes.Equal(e.doc, doc) {
 		return e, true
 	}
 	return nil, false
 }
 
-func (c *policyCache) put(key string, doc []byte, pol *iam.Policy, err error) {
+func (c *policyCache) put(key cachedPolicyKey, doc []byte, pol *iam.Policy, err error) {
 	c.mu.Lock()
 	if c.m == nil {
-		c.m = make(map[string]*compiled)
+		c.m = make(map[cachedPolicyKey]*compiled)
 	}
 	if len(c.m) > 100_000 {
 		clear(c.m) // inline policies of many sessions: start over
 	}
-	c.m[key] = &compiled{doc: bytes.Clone(doc), pol: pol, err: err}
+	c.m[key] = &compiled{src: doc, doc: bytes.Clone(doc), pol: pol, err: err}
 	c.mu.Unlock()
 }
 
@@ -370,14 +408,14 @@ func (c *policyCache) put(key string, doc []byte, pol *iam.Policy, err error) {
 func (c *policyCache) named(d *Directory, name string) (*iam.Policy, error) {
 	if IsBuiltinPolicy(name) {
 		// iam.Canned parses on every call: keep the compiled policy.
-		if e, ok := c.get("b:"+name, nil); ok {
+		if e, ok := c.get(cachedPolicyKey{kindBuiltin, name}, nil); ok {
 			return e.pol, e.err
 		}
 		pol, _, ok := iam.Canned(name)
 		if !ok {
 			return nil, errors.New("built-in policy " + name + " is unknown to the iam package")
 		}
-		c.put("b:"+name, nil, pol, nil)
+		c.put(cachedPolicyKey{kindBuiltin, name}, nil, pol, nil)
 		return pol, nil
 	}
 	d.mu.RLock()
@@ -390,25 +428,25 @@ func (c *policyCache) named(d *Directory, name string) (*iam.Policy, error) {
 	if pe == nil {
 		return nil, nil
 	}
-	e, ok := c.get("p:"+name, doc)
+	e, ok := c.get(cachedPolicyKey{kindNamed, name}, doc)
 	if !ok {
 		pol, err := iam.Parse(doc)
 		if err != nil {
 			err = errors.New("policy " + name + " no longer validates: " + strings.TrimPrefix(err.Error(), "iam: "))
 		}
-		c.put("p:"+name, doc, pol, err)
+		c.put(cachedPolicyKey{kindNamed, name}, doc, pol, err)
 		return pol, err
 	}
 	return e.pol, e.err
 }
 
-func (c *policyCache) inline(key string, doc []byte) (*iam.Policy, error) {
+func (c *policyCache) inline(key cachedPolicyKey, doc []byte) (*iam.Policy, error) {
 	if e, ok := c.get(key, doc); ok {
 		return e.pol, e.err
 	}
 	pol, err := iam.Parse(doc)
 	if err != nil {
-		err = errors.New("the " + key[:2] + " policy does not validate: " + err.Error())
+		err = errors.New("the " + key.kind.String() + " policy does not validate: " + err.Error())
 	}
 	c.put(key, doc, pol, err)
 	return pol, err

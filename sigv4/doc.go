@@ -63,7 +63,19 @@
 //     SignatureDoesNotMatch carrying the server's canonical request and
 //     string to sign, as S3 returns them; no error or log ever carries a
 //     secret. Signing keys are cached per (secret, date, region, service),
-//     keyed by a hash of those, never by the secret itself.
+//     keyed by two randomly seeded 64-bit hashes of those, never by the
+//     secret itself, and cached with their HMAC pads already absorbed.
+//
+// # Performance
+//
+// A verification walks the header map once (unsigned x-amz-* headers,
+// digest headers and the signed values in one pass), builds the canonical
+// request in a pooled buffer and allocates only its [Result]; a signed or
+// streaming body is hashed as it is read, each chunk once, and the
+// chunk-signature chain costs two SHA-256 blocks less per chunk than a
+// fresh HMAC. The benchmarks compare with aws-sdk-go-v2 signing the same
+// request (BenchmarkBaseline_SDKSign) and with crypto/sha256 over the same
+// bytes (BenchmarkBaseline_SHA256).
 //
 // [Result.SignedHeaders] and [Result.IsSigned] tell a proxy which headers
 // the client actually signed, whatever SDK it used.

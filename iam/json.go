@@ -3,6 +3,7 @@ package iam
 import (
 	"math/bits"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -149,19 +150,64 @@ func (p *jparser) finish(v *jvalue, base int) {
 	p.stack = p.stack[:base]
 }
 
+// jscratch is the scratch memory of parseJSON: one array for the scratch
+// stack and the nodes, and the unescaped text. Nothing a compiled Policy
+// holds points into it (its strings are substrings of the document or
+// copies of esc), so Parse hands it back to jsonScratch once the policy is
+// compiled, and the next parse reuses it instead of allocating and zeroing
+// a few kilobytes.
+type jscratch struct {
+	buf []jvalue
+	esc []byte
+}
+
+// jsonScratch recycles jscratch values. Buffers grown past maxPooledNodes
+// (or maxPooledEsc bytes) by an unusually large policy are dropped rather
+// than kept alive.
+var jsonScratch = sync.Pool{New: func() any { return new(jscratch) }}
+
+const (
+	maxPooledNodes = 1 << 13 // 192 KiB of jvalue
+	maxPooledEsc   = 1 << 14
+)
+
+// getScratch returns a scratch from the pool.
+func getScratch() *jscratch { return jsonScratch.Get().(*jscratch) }
+
+// putScratch returns sc, whose nodes must no longer be used, to the pool.
+func putScratch(sc *jscratch) {
+	if cap(sc.buf) > maxPooledNodes {
+		sc.buf = nil
+	}
+	if cap(sc.esc) > maxPooledEsc {
+		sc.esc = nil
+	}
+	jsonScratch.Put(sc)
+}
+
 // parseJSON parses one strict JSON document: no duplicate keys at any level,
 // valid UTF-8, depth and container sizes bounded, nothing after the value.
 // It returns the root and the nodes its containers refer to (see
-// jvalue.off), and the packed size (see PackedSize).
-func parseJSON(s string) (jvalue, jdoc, int, *jsonError) {
+// jvalue.off), and the packed size (see PackedSize). The nodes live in sc:
+// they are valid until sc is reused.
+func parseJSON(s string, sc *jscratch) (jvalue, jdoc, int, *jsonError) {
 	// A policy has about one value per 19 bytes; a denser document makes
-	// nodes grow once or twice. The stack shares the allocation: it rarely
+	// nodes grow once or twice. The stack shares the array: it rarely
 	// holds more than a dozen values.
 	const stackSize = 24
-	buf := make([]jvalue, stackSize, stackSize+len(s)/16+8)
-	p := jparser{s: s, stack: buf[:0:stackSize], nodes: buf[stackSize:stackSize]}
+	if need := stackSize + len(s)/16 + 8; cap(sc.buf) < need {
+		sc.buf = make([]jvalue, 0, need)
+	}
+	buf := sc.buf[:stackSize]
+	p := jparser{s: s, stack: buf[:0:stackSize], nodes: buf[stackSize:stackSize], esc: sc.esc[:0]}
 	p.skipWS()
 	v := p.value(0)
+	// Keep what grew for the next parse: a grown node array can hold the
+	// stack and the nodes of a document as dense as this one.
+	if cap(p.nodes)+stackSize > cap(sc.buf) && cap(p.nodes) >= stackSize {
+		sc.buf = p.nodes[:0:cap(p.nodes)]
+	}
+	sc.esc = p.esc[:0]
 	if p.err != nil {
 		return jvalue{}, jdoc{}, 0, p.err
 	}
@@ -169,7 +215,11 @@ func parseJSON(s string) (jvalue, jdoc, int, *jsonError) {
 	if p.pos != len(p.s) {
 		return jvalue{}, jdoc{}, 0, &jsonError{p.pos, "unexpected data after the end of the JSON document"}
 	}
-	return v, jdoc{s: s, esc: string(p.esc), nodes: p.nodes}, len(s) - p.ws, nil
+	var esc string
+	if len(p.esc) > 0 {
+		esc = string(p.esc)
+	}
+	return v, jdoc{s: s, esc: esc, nodes: p.nodes}, len(s) - p.ws, nil
 }
 
 func (p *jparser) fail(msg string) {

@@ -92,11 +92,14 @@ func Parse(doc []byte, opts ...ParseOption) (*Policy, error) {
 			return nil, &SizeError{Size: size, Limit: limit}
 		}
 	}
-	root, tree, size, jerr := parseJSON(string(doc))
+	sc := getScratch()
+	root, tree, size, jerr := parseJSON(string(doc), sc)
 	if jerr != nil {
+		putScratch(sc)
 		return nil, &ParseError{Msg: jerr.msg + " (at byte " + strconv.Itoa(jerr.off) + ")"}
 	}
 	p, perr := compilePolicy(&root, tree, o.ResourcePolicy)
+	putScratch(sc) // the compiled policy holds nothing of the tree
 	if perr != nil {
 		return nil, perr
 	}

@@ -348,3 +348,42 @@ func TestCanned(t *testing.T) {
 		t.Error("unknown canned policy found")
 	}
 }
+
+// TestParseReusesNoMemory checks that a parsed policy shares no memory with
+// the caller's buffer or with later parses (Parse recycles its JSON scratch
+// and the policy's strings are substrings of its own copy of the document):
+// overwriting the buffer and parsing other documents, with and without
+// escapes, leaves the first policy's canonical form and decisions unchanged.
+func TestParseReusesNoMemory(t *testing.T) {
+	t.Parallel()
+	docs := []string{
+		`{"Version":"2012-10-17","Statement":[{"Sid":"A\u0041","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b\u0031/*","Condition":{"StringLike":{"s3:prefix":["h\u00e9/*","x"]}}}]}`,
+		`{"Version":"2012-10-17","Statement":{"Sid":"plain","Effect":"Deny","Action":["s3:PutObject","s3:Get*"],"Resource":"arn:aws:s3:::other/*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}}`,
+	}
+	type parsed struct {
+		p    *iam.Policy
+		want string
+	}
+	var got []parsed
+	for round := 0; round < 3; round++ {
+		for _, d := range docs {
+			buf := []byte(d)
+			p, err := iam.Parse(buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, parsed{p, p.String()})
+			for i := range buf {
+				buf[i] = 'x'
+			}
+		}
+	}
+	for i, g := range got {
+		if s := g.p.String(); s != g.want {
+			t.Errorf("policy %d changed after later parses:\n got %s\nwant %s", i, s, g.want)
+		}
+	}
+	if !strings.Contains(got[0].want, `"Sid":"AA"`) || !strings.Contains(got[0].want, `"hé/*"`) {
+		t.Errorf("unescaped strings lost: %s", got[0].want)
+	}
+}

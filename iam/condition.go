@@ -154,18 +154,26 @@ type condition struct {
 	arrayForm bool
 }
 
-// condValue is one compiled policy value.
+// condValue is one compiled policy value: its text and the compiled form
+// its operator's family reads (128 bytes; a policy has many).
 type condValue struct {
-	raw    string // as written (string contents or JSON literal)
-	pat    pattern
-	arn    *arnPattern // ARN operators only
-	num    float64
-	t      time.Time
-	pfx    netip.Prefix
-	bin    string
+	raw string // as written (string contents or JSON literal)
+	// pat: String and Bool values; BinaryEquals: the decoded bytes in
+	// pat.lit.
+	pat pattern
+	arn *arnPattern // ARN operators only
+	pfx netip.Prefix
+	num float64
+	// sec and nsec: a Date value as Unix seconds and nanoseconds (which
+	// order times as time.Time.Compare does).
+	sec    int64
+	nsec   int32
 	quoted bool // raw was a JSON string
 	null   bool
 }
+
+// time returns a Date value.
+func (cv *condValue) time() time.Time { return time.Unix(cv.sec, int64(cv.nsec)) }
 
 // parseOperator splits "ForAnyValue:StringLikeIfExists".
 func parseOperator(name string) (*opInfo, qualifier, bool, string) {
@@ -235,7 +243,7 @@ func (c *compiler) value(cv *condValue, op *opInfo, v *jvalue) string {
 		if !ok {
 			return op.name + " needs an ISO 8601 date/time (like \"2026-01-31T12:00:00Z\") or epoch seconds, not " + quote(s)
 		}
-		cv.t = t
+		cv.sec, cv.nsec = t.Unix(), int32(t.Nanosecond())
 	case fBool:
 		if vars && strings.Contains(s, "${") {
 			p, err := c.template(s, true, false)
@@ -254,7 +262,7 @@ func (c *compiler) value(cv *condValue, op *opInfo, v *jvalue) string {
 		if err != nil || v.kind != jString {
 			return "BinaryEquals needs a base64-encoded string, not " + quote(s)
 		}
-		cv.bin = string(b)
+		cv.pat.lit = string(b)
 	case fIP:
 		p, ok := parseCIDR(s)
 		if !ok {
@@ -481,7 +489,7 @@ func (c *condition) matchIP(a netip.Addr) bool {
 
 func (c *condition) matchTime(t time.Time) bool {
 	for i := range c.values {
-		if compare(t.Compare(c.values[i].t), c.op.cmp) {
+		if compare(t.Compare(c.values[i].time()), c.op.cmp) {
 			return true
 		}
 	}
@@ -559,7 +567,7 @@ func (c *condition) matchValue(s string, ctx *Context) (matched, ok bool) {
 		return false, true
 	case fBinary:
 		for i := range c.values {
-			if c.values[i].bin == s {
+			if c.values[i].pat.lit == s {
 				return true, true
 			}
 		}

@@ -278,8 +278,8 @@ func (st *statement) resourceIndex(res string, ctx *Context) int {
 // covers the requester. Statements without a principal (identity
 // policies) always match.
 func (st *statement) matchPrincipal(principal string) bool {
-	ps := &st.principal
-	if !ps.any && len(ps.entries) == 0 {
+	ps := st.principal
+	if ps == nil || !ps.any && len(ps.entries) == 0 {
 		return true
 	}
 	return ps.contains(principal) != st.notPrincipal

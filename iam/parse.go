@@ -253,14 +253,15 @@ type compiler struct {
 	resource bool
 	vars     bool // Version 2012-10-17: "${...}" are policy variables
 
-	nStr, nPat, nARN, nCond, nVal int // counts for reserve
+	nStr, nPat, nARN, nCond, nVal, nPrinc int // counts for reserve
 
-	strs  []string
-	pats  []pattern
-	arns  []arnPattern
-	conds []condition
-	vals  []condValue
-	toks  []token
+	strs   []string
+	princs []principalSet
+	pats   []pattern
+	arns   []arnPattern
+	conds  []condition
+	vals   []condValue
+	toks   []token
 }
 
 // take returns the next n elements of the slab *s, with their capacity
@@ -300,10 +301,9 @@ func (c *compiler) count(st *jvalue) {
 			c.nStr += n
 			c.nPat += n
 		case "Resource", "NotResource":
-			n := listLen(m)
-			c.nStr += n
-			c.nARN += n
+			c.nARN += listLen(m)
 		case "Principal", "NotPrincipal":
+			c.nPrinc++
 			if m.kind == jObject {
 				types := c.kids(m)
 				for j := range types {
@@ -343,6 +343,9 @@ func (c *compiler) reserve() {
 	if c.nStr > 0 {
 		c.strs = make([]string, 0, c.nStr)
 	}
+	if c.nPrinc > 0 {
+		c.princs = make([]principalSet, 0, c.nPrinc)
+	}
 	if c.nPat > 0 {
 		c.pats = make([]pattern, 0, c.nPat)
 	}
@@ -364,9 +367,19 @@ func (c *compiler) quoteValue(v *jvalue) string {
 	return v.kind.String()
 }
 
+// listElem returns the i-th string of a string-or-array element that
+// stringList accepted.
+func (c *compiler) listElem(v *jvalue, i int) string {
+	if v.kind == jString {
+		return c.str(v)
+	}
+	return c.str(&c.nodes[v.off+int32(i)])
+}
+
 // stringList reads a string or a non-empty array of non-empty strings, the
-// element sr.f1 (or sr.f1.f2 when f2 is not empty).
-func (c *compiler) stringList(v *jvalue, sr stmtRef, f1, f2 string) ([]string, *ParseError) {
+// element sr.f1 (or sr.f1.f2 when f2 is not empty). Without keep it only
+// validates (and returns nil).
+func (c *compiler) stringList(v *jvalue, sr stmtRef, f1, f2 string, keep bool) ([]string, *ParseError) {
 	path := func() string {
 		p := sr.path() + "." + f1
 		if f2 != "" {
@@ -379,6 +392,9 @@ func (c *compiler) stringList(v *jvalue, sr stmtRef, f1, f2 string) ([]string, *
 		if c.str(v) == "" {
 			return nil, perr(path(), "must not be an empty string")
 		}
+		if !keep {
+			return nil, nil
+		}
 		out := take(&c.strs, 1)
 		out[0] = c.str(v)
 		return out, nil
@@ -386,7 +402,10 @@ func (c *compiler) stringList(v *jvalue, sr stmtRef, f1, f2 string) ([]string, *
 		if int(v.n) == 0 {
 			return nil, perr(path(), "must not be an empty array")
 		}
-		out := take(&c.strs, int(v.n))
+		var out []string
+		if keep {
+			out = take(&c.strs, int(v.n))
+		}
 		kids := c.kids(v)
 		for i := range kids {
 			e := &kids[i]
@@ -396,7 +415,9 @@ func (c *compiler) stringList(v *jvalue, sr stmtRef, f1, f2 string) ([]string, *
 			if c.str(e) == "" {
 				return nil, perr(path()+"["+strconv.Itoa(i)+"]", "must not be an empty string")
 			}
-			out[i] = c.str(e)
+			if keep {
+				out[i] = c.str(e)
+			}
 		}
 		return out, nil
 	}
@@ -464,7 +485,8 @@ func (c *compiler) statement(st *statement, v *jvalue, sr stmtRef) *ParseError {
 	case principal == nil && c.resource:
 		return perr(sr.path(), "missing \"Principal\"; a bucket policy must say whom each statement applies to (\"*\" for everyone)")
 	case principal != nil:
-		if err := c.principal(&st.principal, principal, sr, pname); err != nil {
+		st.principal = &take(&c.princs, 1)[0]
+		if err := c.principal(st.principal, principal, sr, pname); err != nil {
 			return err
 		}
 	}
@@ -476,7 +498,7 @@ func (c *compiler) statement(st *statement, v *jvalue, sr stmtRef) *ParseError {
 	if action == nil {
 		return perr(sr.path(), "missing \"Action\" (or \"NotAction\"), e.g. \"s3:GetObject\"")
 	}
-	acts, err := c.stringList(action, sr, aname, "")
+	acts, err := c.stringList(action, sr, aname, "", true)
 	if err != nil {
 		return err
 	}
@@ -496,13 +518,12 @@ func (c *compiler) statement(st *statement, v *jvalue, sr stmtRef) *ParseError {
 	if res == nil {
 		return perr(sr.path(), "missing \"Resource\" (or \"NotResource\"), e.g. \"arn:aws:s3:::bucket/*\"")
 	}
-	rs, err := c.stringList(res, sr, rname, "")
-	if err != nil {
+	if _, err := c.stringList(res, sr, rname, "", false); err != nil {
 		return err
 	}
-	st.resourceSrc = rs
-	st.resources = take(&c.arns, len(rs))
-	for i, r := range rs {
+	st.resources = take(&c.arns, listLen(res))
+	for i := range st.resources {
+		r := c.listElem(res, i)
 		if msg := c.arn(&st.resources[i], r, c.vars); msg != "" {
 			return perr(elemPath(sr.path()+"."+rname, res, i), string(msg))
 		}
@@ -580,7 +601,7 @@ func (c *compiler) principal(ps *principalSet, v *jvalue, sr stmtRef, pname stri
 		if !slices.Contains(principalTypes, c.key(m)) {
 			return perr(path()+"."+c.key(m), "unknown principal type "+quote(c.key(m))+suggest(c.key(m), principalTypes))
 		}
-		ids, err := c.stringList(m, sr, pname, c.key(m))
+		ids, err := c.stringList(m, sr, pname, c.key(m), true)
 		if err != nil {
 			return err
 		}

@@ -28,12 +28,13 @@ type Policy struct {
 }
 
 type statement struct {
-	sid          string
-	principal    principalSet
+	sid string
+	// principal is the Principal or NotPrincipal of a resource policy's
+	// statement; nil in identity policies, which have none.
+	principal    *principalSet
 	actions      []pattern
 	actionSrc    []string
-	resources    []arnPattern
-	resourceSrc  []string
+	resources    []arnPattern // each with its source text (src)
 	conds        []condition
 	index        int32
 	deny         bool
@@ -53,6 +54,15 @@ type principalEntry struct {
 	typ   string
 	ids   []string
 	array bool
+}
+
+// resourceSources returns the Resource (or NotResource) as written.
+func (st *statement) resourceSources() []string {
+	out := make([]string, len(st.resources))
+	for i := range st.resources {
+		out[i] = st.resources[i].src
+	}
+	return out
 }
 
 // Size returns the document's size as measured by [PackedSize] when it was
@@ -102,11 +112,11 @@ func (p *Policy) Statements() []Statement {
 		if st.deny {
 			s.Effect = "Deny"
 		}
-		if st.principal.star {
+		if ps := st.principal; ps != nil && ps.star {
 			s.AnyPrincipal = true
-		} else if len(st.principal.entries) > 0 {
+		} else if ps != nil && len(ps.entries) > 0 {
 			m := map[string][]string{}
-			for _, e := range st.principal.entries {
+			for _, e := range ps.entries {
 				m[e.typ] = slices.Clone(e.ids)
 			}
 			if st.notPrincipal {
@@ -121,9 +131,9 @@ func (p *Policy) Statements() []Statement {
 			s.Action = slices.Clone(st.actionSrc)
 		}
 		if st.notResource {
-			s.NotResource = slices.Clone(st.resourceSrc)
+			s.NotResource = st.resourceSources()
 		} else {
-			s.Resource = slices.Clone(st.resourceSrc)
+			s.Resource = st.resourceSources()
 		}
 		for _, c := range st.conds {
 			vs := make([]string, len(c.values))
@@ -192,17 +202,17 @@ func (st *statement) appendJSON(b []byte) []byte {
 	} else {
 		b = append(b, `"Effect":"Allow"`...)
 	}
-	if st.principal.star || len(st.principal.entries) > 0 {
+	if ps := st.principal; ps != nil && (ps.star || len(ps.entries) > 0) {
 		if st.notPrincipal {
 			b = append(b, `,"NotPrincipal":`...)
 		} else {
 			b = append(b, `,"Principal":`...)
 		}
-		if st.principal.star {
+		if ps.star {
 			b = append(b, `"*"`...)
 		} else {
 			b = append(b, '{')
-			for i, e := range st.principal.entries {
+			for i, e := range ps.entries {
 				if i > 0 {
 					b = append(b, ',')
 				}
@@ -224,7 +234,18 @@ func (st *statement) appendJSON(b []byte) []byte {
 	} else {
 		b = append(b, `,"Resource":`...)
 	}
-	b = appendStrings(b, st.resourceSrc, len(st.resourceSrc) > 1)
+	if len(st.resources) == 1 {
+		b = appendJSONString(b, st.resources[0].src)
+	} else {
+		b = append(b, '[')
+		for i := range st.resources {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, st.resources[i].src)
+		}
+		b = append(b, ']')
+	}
 	if len(st.conds) > 0 {
 		b = append(b, `,"Condition":{`...)
 		for i := range st.conds {

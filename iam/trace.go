@@ -206,7 +206,7 @@ func explainStatement(st *statement, r *evalReq) StatementTrace {
 	}
 	// Principal
 	s.PrincipalMatched = st.matchPrincipal(r.principal)
-	if st.principal.any || len(st.principal.entries) > 0 {
+	if ps := st.principal; ps != nil && (ps.any || len(ps.entries) > 0) {
 		who := r.principal
 		if who == "" || who == "*" {
 			who = "anonymous"
@@ -226,13 +226,13 @@ func explainStatement(st *statement, r *evalReq) StatementTrace {
 	s.ResourceMatched = ri >= 0 != st.notResource
 	switch {
 	case !st.notResource && ri >= 0:
-		s.Why = append(s.Why, "resource matches "+strconv.Quote(st.resourceSrc[ri]))
+		s.Why = append(s.Why, "resource matches "+strconv.Quote(st.resources[ri].src))
 	case !st.notResource:
-		s.Why = append(s.Why, "resource "+r.resource+" is not in Resource "+list(st.resourceSrc)+unresolvedNote(st.resources, r.ctx))
+		s.Why = append(s.Why, "resource "+r.resource+" is not in Resource "+list(st.resourceSources())+unresolvedNote(st.resources, r.ctx))
 	case ri >= 0:
-		s.Why = append(s.Why, "resource is excluded by NotResource "+strconv.Quote(st.resourceSrc[ri]))
+		s.Why = append(s.Why, "resource is excluded by NotResource "+strconv.Quote(st.resources[ri].src))
 	default:
-		s.Why = append(s.Why, "resource "+r.resource+" is not in NotResource "+list(st.resourceSrc)+unresolvedNote(st.resources, r.ctx))
+		s.Why = append(s.Why, "resource "+r.resource+" is not in NotResource "+list(st.resourceSources())+unresolvedNote(st.resources, r.ctx))
 	}
 	// Conditions
 	res := condTrue

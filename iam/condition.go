@@ -205,10 +205,11 @@ func parseOperator(name string) (*opInfo, qualifier, bool, string) {
 		", each (but Null) with an optional IfExists suffix and ForAnyValue:/ForAllValues: prefix"
 }
 
-// value compiles one policy value for op into cv; c.vars reports whether
-// the policy version substitutes variables.
+// value compiles one policy value for op into cv, which must be zero (a
+// fresh slab element); c.vars reports whether the policy version
+// substitutes variables.
 func (c *compiler) value(cv *condValue, op *opInfo, v *jvalue) string {
-	*cv = condValue{raw: c.str(v), quoted: v.kind == jString}
+	cv.raw, cv.quoted = c.str(v), v.kind == jString
 	if v.kind != jString && v.kind != jNumber && v.kind != jBool {
 		return "condition values must be strings (numbers and booleans may be unquoted), not " + v.kind.String()
 	}
@@ -216,15 +217,13 @@ func (c *compiler) value(cv *condValue, op *opInfo, v *jvalue) string {
 	s := c.str(v)
 	switch op.fam {
 	case fString:
-		p, err := c.template(s, vars && op.vars, op.like)
-		if err != "" {
+		if err := c.template(&cv.pat, s, vars && op.vars, op.like); err != "" {
 			return string(err)
 		}
-		cv.pat = p
 	case fARN:
 		a := &take(&c.arns, 1)[0]
 		if s == "*" {
-			*a = arnPattern{any: true, src: s}
+			a.any, a.src = true, s
 			cv.arn = a
 			break
 		}
@@ -246,17 +245,15 @@ func (c *compiler) value(cv *condValue, op *opInfo, v *jvalue) string {
 		cv.sec, cv.nsec = t.Unix(), int32(t.Nanosecond())
 	case fBool:
 		if vars && strings.Contains(s, "${") {
-			p, err := c.template(s, true, false)
-			if err != "" {
+			if err := c.template(&cv.pat, s, true, false); err != "" {
 				return string(err)
 			}
-			cv.pat = p
 			break
 		}
 		if !strings.EqualFold(s, "true") && !strings.EqualFold(s, "false") {
 			return "Bool needs \"true\" or \"false\", not " + quote(s)
 		}
-		cv.pat = pattern{kind: pExact, lit: s}
+		cv.pat.lit = s // pExact
 	case fBinary:
 		b, err := base64.StdEncoding.Strict().DecodeString(s)
 		if err != nil || v.kind != jString {

@@ -508,7 +508,7 @@ func (c *compiler) statement(st *statement, v *jvalue, sr stmtRef) *ParseError {
 		if msg := validAction(a); msg != "" {
 			return perr(elemPath(sr.path()+"."+aname, action, i), msg)
 		}
-		st.actions[i], _ = c.template(a, false, true)
+		c.template(&st.actions[i], a, false, true) // validAction leaves no error
 	}
 	// Resource
 	rname := "Resource"
@@ -697,9 +697,14 @@ func (c *compiler) conditions(v *jvalue, sr stmtRef) ([]condition, *ParseError) 
 				}
 				nv = int(km.n)
 			}
-			out = append(out, condition{op: op, qual: q, ifExists: ifExists, opName: c.key(om), keyName: c.key(km), key: key,
-				values: take(&c.vals, nv), arrayForm: km.kind == jArray})
+			if len(out) == cap(out) { // not when counted right
+				out = append(out, condition{})
+			} else {
+				out = out[:len(out)+1] // a fresh, zero element
+			}
 			cond := &out[len(out)-1]
+			cond.op, cond.qual, cond.ifExists, cond.opName, cond.keyName, cond.key = op, q, ifExists, c.key(om), c.key(km), key
+			cond.values, cond.arrayForm = take(&c.vals, nv), km.kind == jArray
 			vals := c.kids(km)
 			for e := range cond.values {
 				ev := km

@@ -61,12 +61,16 @@ var tmplSpecial = [256]uint8{'$': tmplVar, '*': tmplWild, '?': tmplWild}
 // are wildcards.
 func compileTemplate(s string, vars, wild bool) (pattern, templateError) {
 	var c compiler
-	return c.template(s, vars, wild)
+	var p pattern
+	err := c.template(&p, s, vars, wild)
+	return p, err
 }
 
-// template is compileTemplate with the tokens taken from c's slab.
-// Literal tokens are substrings of s unless an escape joins two pieces.
-func (c *compiler) template(s string, vars, wild bool) (pattern, templateError) {
+// template is compileTemplate into *p, which must be zero (a fresh slab
+// element: only the fields that differ from zero are written), with the
+// tokens taken from c's slab. Literal tokens are substrings of s unless an
+// escape joins two pieces. *p is written only on success.
+func (c *compiler) template(p *pattern, s string, vars, wild bool) templateError {
 	// Fast paths without allocation: plain literals and "literal*".
 	var special uint8 // the tmplSpecial classes that are special here
 	if vars {
@@ -85,11 +89,14 @@ func (c *compiler) template(s string, vars, wild bool) (pattern, templateError) 
 	if plain {
 		if wild && len(s) > 0 && s[len(s)-1] == '*' {
 			if len(s) == 1 {
-				return pattern{kind: pAny}, ""
+				p.kind = pAny
+				return ""
 			}
-			return pattern{kind: pPrefix, lit: s[:len(s)-1]}, ""
+			p.kind, p.lit = pPrefix, s[:len(s)-1]
+			return ""
 		}
-		return pattern{kind: pExact, lit: s}, ""
+		p.lit = s // pExact
+		return ""
 	}
 	var buf [maxStackToks]token
 	toks := buf[:0]
@@ -126,7 +133,7 @@ func (c *compiler) template(s string, vars, wild bool) (pattern, templateError) 
 		case vars && ch == '$' && i+1 < len(s) && s[i+1] == '{':
 			end := strings.IndexByte(s[i:], '}')
 			if end < 0 {
-				return pattern{}, "unterminated policy variable \"${\"; close it with '}' or write a literal '$' as ${$}"
+				return "unterminated policy variable \"${\"; close it with '}' or write a literal '$' as ${$}"
 			}
 			inner := s[i+2 : i+end]
 			switch inner {
@@ -138,7 +145,7 @@ func (c *compiler) template(s string, vars, wild bool) (pattern, templateError) 
 			i += end + 1
 			tok, err := parseVariable(inner)
 			if err != "" {
-				return pattern{}, err
+				return err
 			}
 			flush()
 			toks = append(toks, tok)
@@ -163,23 +170,24 @@ func (c *compiler) template(s string, vars, wild bool) (pattern, templateError) 
 		}
 	}
 	flush()
-	p := pattern{hasVar: hasVar, kind: pGlob}
+	kind := pGlob
 	switch {
 	case hasVar:
 	case len(toks) == 0:
-		p.kind = pExact
+		kind = pExact
 	case len(toks) == 1 && toks[0].kind == tLit:
-		p.kind, p.lit = pExact, toks[0].s
+		kind, p.lit = pExact, toks[0].s
 	case len(toks) == 1 && toks[0].kind == tStar:
-		p.kind = pAny
+		kind = pAny
 	case len(toks) == 2 && toks[0].kind == tLit && toks[1].kind == tStar:
-		p.kind, p.lit = pPrefix, toks[0].s
+		kind, p.lit = pPrefix, toks[0].s
 	}
-	if p.kind == pGlob {
+	p.kind, p.hasVar = kind, hasVar
+	if kind == pGlob {
 		p.toks = take(&c.toks, len(toks))
 		copy(p.toks, toks)
 	}
-	return p, ""
+	return ""
 }
 
 // parseVariable parses the inside of ${...}: a key, optionally followed by
@@ -427,9 +435,10 @@ func compileARN(s string, vars bool) (arnPattern, templateError) {
 	return ap, err
 }
 
-// arn is compileARN into *ap, with the slices taken from c's slabs.
+// arn is compileARN into *ap, which must be zero (a fresh slab element),
+// with the slices taken from c's slabs.
 func (c *compiler) arn(ap *arnPattern, s string, vars bool) templateError {
-	*ap = arnPattern{src: s}
+	ap.src = s
 	if s == "*" {
 		ap.any = true
 		return ""
@@ -463,9 +472,8 @@ func (c *compiler) arn(ap *arnPattern, s string, vars bool) templateError {
 	}
 	if plain {
 		ap.prefix = prefix
-		res, err := c.template(parts[5], vars, true)
-		ap.res = res
-		if err == "" && (res.kind == pExact || res.kind == pPrefix) {
+		err := c.template(&ap.res, parts[5], vars, true)
+		if res := &ap.res; err == "" && (res.kind == pExact || res.kind == pPrefix) {
 			n := len(prefix) + len(res.lit)
 			ap.flat = n <= len(s) && s[len(prefix):n] == res.lit
 		}
@@ -477,12 +485,10 @@ func (c *compiler) arn(ap *arnPattern, s string, vars bool) templateError {
 		if strings.Contains(parts[i], "${") {
 			return templateError("ARN " + quote(s) + ": policy variables are allowed only in the resource part (after the fifth ':')")
 		}
-		p, err := c.template(parts[i], false, true)
-		if err != "" {
+		if err := c.template(&comps[i], parts[i], false, true); err != "" {
 			return err
 		}
-		comps[i] = p
-		if p.kind != pExact {
+		if comps[i].kind != pExact {
 			literal = false
 		}
 	}
@@ -492,12 +498,7 @@ func (c *compiler) arn(ap *arnPattern, s string, vars bool) templateError {
 		ap.comps = take(&c.pats, len(comps))
 		copy(ap.comps, comps[:])
 	}
-	res, err := c.template(parts[5], vars, true)
-	if err != "" {
-		return err
-	}
-	ap.res = res
-	return ""
+	return c.template(&ap.res, parts[5], vars, true)
 }
 
 // match reports whether the ARN s matches. ok is false when a variable had

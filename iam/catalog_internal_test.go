@@ -180,11 +180,11 @@ func TestResourceARN(t *testing.T) {
 			if object {
 				want += "/" + tc.key
 			}
-			box := new(opBox)
-			got := box.resourceARN(tc.partition, tc.bucket, tc.key, object)
-			again := box.resourceARN(tc.partition, tc.bucket, tc.key, object)
+			_, room := newOperation(arnLen(tc.partition, tc.bucket, tc.key, object))
+			got := arnInto(room, tc.partition, tc.bucket, tc.key, object)
+			again := arnInto(room, tc.partition, tc.bucket, tc.key, object)
 			if got != want || again != want {
-				t.Errorf("resourceARN(%q, %q, %q, %v) = %q, then %q; want %q", tc.partition, tc.bucket, tc.key, object, got, again, want)
+				t.Errorf("arnInto(%q, %q, %q, %v) = %q, then %q; want %q", tc.partition, tc.bucket, tc.key, object, got, again, want)
 			}
 		}
 	}

@@ -150,7 +150,8 @@ func ClassifyS3Request(r *http.Request, opts *ClassifyOptions) (*Operation, erro
 		}
 	}
 
-	c := catClassifier{r: r, q: &q}
+	var vals []string
+	c := catClassifier{r: r, q: &q, vals: &vals}
 	id, unknown := c.dispatch(sc, m)
 	if unknown != nil {
 		unknown.Method, unknown.Shape = r.Method, sc.String()
@@ -165,8 +166,15 @@ func ClassifyS3Request(r *http.Request, opts *ClassifyOptions) (*Operation, erro
 		}
 	}
 
-	box := &opBox{op: Operation{Name: spec.name, Bucket: bucket, Key: key, partition: partition}}
-	op := &box.op
+	n := 0
+	switch {
+	case spec.scope == scopeObject:
+		n = arnLen(partition, bucket, key, true)
+	case spec.scope == scopeBucket && spec.action != "":
+		n = arnLen(partition, bucket, "", false)
+	}
+	op, room := newOperation(n)
+	op.Name, op.Bucket, op.Key, op.partition = spec.name, bucket, key, partition
 	op.Checks = op.checks[:0]
 	if q.has&qpVersionID != 0 && sc == scopeObject {
 		v, err := catUnescape(q.versionID)
@@ -178,7 +186,7 @@ func ClassifyS3Request(r *http.Request, opts *ClassifyOptions) (*Operation, erro
 		}
 		op.VersionID = v
 	}
-	if err := c.build(box, spec); err != nil {
+	if err := c.build(op, room, spec); err != nil {
 		return nil, err
 	}
 	return op, nil
@@ -600,6 +608,10 @@ var objectSubOps = [numSubs][numMethods]catOp{
 type catClassifier struct {
 	r *http.Request
 	q *catQuery
+	// vals is the backing array of single-valued Keys' Values, behind a
+	// pointer so that storing it in the Operation does not make the
+	// classifier (and its query, on the stack) escape.
+	vals *[]string
 }
 
 func catUnknown(sub, reason string) (catOp, *UnknownOperationError) {
@@ -773,9 +785,9 @@ func (c *catClassifier) header(name string) (string, bool, error) {
 	return v, ok, nil
 }
 
-// build fills the checks and condition keys of box.op.
-func (c *catClassifier) build(box *opBox, spec *catSpec) error {
-	op := &box.op
+// build fills the checks and condition keys of op; room is the room for
+// its resource ARN (see arnInto).
+func (c *catClassifier) build(op *Operation, room []byte, spec *catSpec) error {
 	versioned := op.VersionID != ""
 
 	// Primary checks.
@@ -784,10 +796,10 @@ func (c *catClassifier) build(box *opBox, spec *catSpec) error {
 		op.Checks = append(op.Checks, Check{Action: spec.action, Resource: "*"})
 	case scopeBucket:
 		if spec.action != "" {
-			op.Checks = append(op.Checks, Check{Action: spec.action, Resource: box.resourceARN(op.partition, op.Bucket, "", false)})
+			op.Checks = append(op.Checks, Check{Action: spec.action, Resource: arnInto(room, op.partition, op.Bucket, "", false)})
 		}
 	case scopeObject:
-		res := box.resourceARN(op.partition, op.Bucket, op.Key, true)
+		res := arnInto(room, op.partition, op.Bucket, op.Key, true)
 		action, extra := spec.action, spec.extra
 		if versioned && spec.versionAction != "" {
 			action, extra = spec.versionAction, spec.versionExtra
@@ -946,15 +958,16 @@ func (c *catClassifier) build(box *opBox, spec *catSpec) error {
 // addKey appends a single-valued condition key to op; the values of
 // several keys share one backing array.
 func (c *catClassifier) addKey(op *Operation, name, v string) {
-	if len(op.vals) == cap(op.vals) {
-		op.vals = make([]string, 0, 8)
+	vals := c.vals
+	if len(*vals) == cap(*vals) {
+		*vals = make([]string, 0, 8)
 	}
-	op.vals = append(op.vals, v)
-	n := len(op.vals)
+	*vals = append(*vals, v)
+	n := len(*vals)
 	if op.Keys == nil {
 		op.Keys = make([]ConditionKey, 0, 4)
 	}
-	op.Keys = append(op.Keys, ConditionKey{Name: name, Values: op.vals[n-1 : n : n]})
+	op.Keys = append(op.Keys, ConditionKey{Name: name, Values: (*vals)[n-1 : n : n]})
 }
 
 func (c *catClassifier) headerKey(op *Operation, header, key string) error {

@@ -150,15 +150,17 @@ func Evaluate(req *Request, set *PolicySet) Decision {
 		identity = identity || allow
 	}
 	bound := true
-	for _, p := range [2]*Policy{set.ServiceAccount, set.Session} {
-		if p == nil {
-			continue
+	if set.ServiceAccount != nil || set.Session != nil {
+		for _, p := range [2]*Policy{set.ServiceAccount, set.Session} {
+			if p == nil {
+				continue
+			}
+			allow, deny := p.eval(&r)
+			if deny {
+				return ExplicitDeny
+			}
+			bound = bound && allow
 		}
-		allow, deny := p.eval(&r)
-		if deny {
-			return ExplicitDeny
-		}
-		bound = bound && allow
 	}
 	resource := false
 	if set.Resource != nil {
@@ -248,8 +250,14 @@ func (st *statement) matchAction(action string) bool {
 func (st *statement) actionIndex(action string) int {
 	for i := range st.actions {
 		a := &st.actions[i]
-		if a.kind == pExact { // the usual case, without a call
+		switch a.kind { // the usual cases, without a call
+		case pExact:
 			if len(a.lit) == len(action) && (a.lit == action || equalFoldASCII(a.lit, action)) {
+				return i
+			}
+			continue
+		case pPrefix:
+			if n := len(a.lit); len(action) >= n && (action[:n] == a.lit || equalFoldASCII(action[:n], a.lit)) {
 				return i
 			}
 			continue
@@ -267,7 +275,15 @@ func (st *statement) matchResource(res string, ctx *Context) bool {
 
 func (st *statement) resourceIndex(res string, ctx *Context) int {
 	for i := range st.resources {
-		if m, _ := st.resources[i].match(res, ctx); m {
+		ap := &st.resources[i]
+		if ap.flat { // the usual case, without a call (see arnPattern.match)
+			n := int(ap.flatLen)
+			if (len(res) == n || len(res) > n && ap.res.kind == pPrefix) && res[:n] == ap.src[:n] {
+				return i
+			}
+			continue
+		}
+		if m, _ := ap.match(res, ctx); m {
 			return i
 		}
 	}

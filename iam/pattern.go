@@ -423,8 +423,9 @@ type arnPattern struct {
 	src    string
 	any    bool
 	// flat: the resource part is pExact or pPrefix and src begins with
-	// prefix+res.lit, so one comparison with src decides.
-	flat bool
+	// prefix+res.lit (flatLen bytes), so one comparison with src decides.
+	flat    bool
+	flatLen int32
 }
 
 // compileARN compiles a Resource element or an ARN condition value.
@@ -476,6 +477,7 @@ func (c *compiler) arn(ap *arnPattern, s string, vars bool) templateError {
 		if res := &ap.res; err == "" && (res.kind == pExact || res.kind == pPrefix) {
 			n := len(prefix) + len(res.lit)
 			ap.flat = n <= len(s) && s[len(prefix):n] == res.lit
+			ap.flatLen = int32(n)
 		}
 		return err
 	}
@@ -508,7 +510,7 @@ func (ap *arnPattern) match(s string, ctx *Context) (matched, ok bool) {
 		return true, true
 	}
 	if ap.flat {
-		n := len(ap.prefix) + len(ap.res.lit)
+		n := int(ap.flatLen)
 		if ap.res.kind == pExact {
 			return len(s) == n && s == ap.src[:n], true
 		}

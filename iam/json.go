@@ -142,12 +142,25 @@ func (p *jparser) text(j jstr) string {
 }
 
 // finish moves the children gathered on the stack since base to the nodes
-// and sets v.off and v.n. (After an error the stack is left as it is: the
-// parse is over.)
-func (p *jparser) finish(v *jvalue, base int) {
+// and sets the off and n of their container, p.stack[at]. (After an error
+// the stack is left as it is: the parse is over.)
+func (p *jparser) finish(at, base int) {
+	v := &p.stack[at]
 	v.off, v.n = int32(len(p.nodes)), uint16(len(p.stack)-base)
 	p.nodes = append(p.nodes, p.stack[base:]...)
 	p.stack = p.stack[:base]
+}
+
+// member parses the value of an object member or array element (key is
+// zero for an element) and pushes it on the stack. Strings, most of the
+// values of a policy, are read here without a call to value.
+func (p *jparser) member(key jstr, depth int) {
+	if depth < maxDepth && p.pos < len(p.s) && p.s[p.pos] == '"' {
+		p.stack = append(p.stack, jvalue{key: key, kind: jString, str: p.str()})
+		return
+	}
+	p.stack = append(p.stack, jvalue{key: key})
+	p.value(len(p.stack)-1, depth)
 }
 
 // jscratch is the scratch memory of parseJSON: one array for the scratch
@@ -199,9 +212,11 @@ func parseJSON(s string, sc *jscratch) (jvalue, jdoc, int, *jsonError) {
 		sc.buf = make([]jvalue, 0, need)
 	}
 	buf := sc.buf[:stackSize]
-	p := jparser{s: s, stack: buf[:0:stackSize], nodes: buf[stackSize:stackSize], esc: sc.esc[:0]}
+	p := jparser{s: s, stack: buf[:1:stackSize], nodes: buf[stackSize:stackSize], esc: sc.esc[:0]}
+	p.stack[0] = jvalue{}
 	p.skipWS()
-	v := p.value(0)
+	p.value(0, 0) // the root, in stack[0]
+	v := p.stack[0]
 	// Keep what grew for the next parse: a grown node array can hold the
 	// stack and the nodes of a document as dense as this one.
 	if cap(p.nodes)+stackSize > cap(sc.buf) && cap(p.nodes) >= stackSize {
@@ -245,46 +260,49 @@ func (p *jparser) skipWS() {
 	p.ws += p.pos - start
 }
 
-func (p *jparser) value(depth int) jvalue {
+// value parses a value into p.stack[at], whose key is already set.
+func (p *jparser) value(at, depth int) {
 	if depth >= maxDepth {
 		p.fail("JSON nested deeper than " + strconv.Itoa(maxDepth) + " levels; a policy never needs that")
-		return jvalue{}
+		return
 	}
 	if p.pos >= len(p.s) {
 		p.fail("unexpected end of the JSON document")
-		return jvalue{}
+		return
 	}
+	v := &p.stack[at]
 	switch c := p.s[p.pos]; {
 	case c == '{':
-		return p.object(depth)
+		v.kind = jObject
+		p.object(at, depth) // v is stale once the stack grows
 	case c == '[':
-		return p.array(depth)
+		v.kind = jArray
+		p.array(at, depth)
 	case c == '"':
-		return jvalue{kind: jString, str: p.str()}
+		v.kind, v.str = jString, p.str()
 	case c == 't':
-		return p.lit("true", jBool)
+		v.kind, v.str = jBool, p.lit("true")
 	case c == 'f':
-		return p.lit("false", jBool)
+		v.kind, v.str = jBool, p.lit("false")
 	case c == 'n':
-		return p.lit("null", jNull)
+		v.kind, v.str = jNull, p.lit("null")
 	case c == '-' || (c >= '0' && c <= '9'):
-		return p.number()
+		v.kind, v.str = jNumber, p.number()
 	default:
 		p.fail("unexpected character " + strconv.QuoteRune(rune(c)) + "; expected a JSON value")
-		return jvalue{}
 	}
 }
 
-func (p *jparser) lit(word string, k jkind) jvalue {
+func (p *jparser) lit(word string) jstr {
 	if len(p.s)-p.pos >= len(word) && p.s[p.pos:p.pos+len(word)] == word {
 		p.pos += len(word)
-		return jvalue{kind: k, str: jstr{int32(p.pos - len(word)), int32(len(word))}}
+		return jstr{int32(p.pos - len(word)), int32(len(word))}
 	}
 	p.fail("invalid literal; expected " + word)
-	return jvalue{}
+	return jstr{}
 }
 
-func (p *jparser) number() jvalue {
+func (p *jparser) number() jstr {
 	start := p.pos
 	if p.s[p.pos] == '-' {
 		p.pos++
@@ -300,17 +318,17 @@ func (p *jparser) number() jvalue {
 	intStart := p.pos
 	if digits() == 0 {
 		p.fail("invalid number")
-		return jvalue{}
+		return jstr{}
 	}
 	if p.s[intStart] == '0' && p.pos-intStart > 1 {
 		p.fail("invalid number: leading zero")
-		return jvalue{}
+		return jstr{}
 	}
 	if p.pos < len(p.s) && p.s[p.pos] == '.' {
 		p.pos++
 		if digits() == 0 {
 			p.fail("invalid number: digits expected after '.'")
-			return jvalue{}
+			return jstr{}
 		}
 	}
 	if p.pos < len(p.s) && (p.s[p.pos] == 'e' || p.s[p.pos] == 'E') {
@@ -320,10 +338,10 @@ func (p *jparser) number() jvalue {
 		}
 		if digits() == 0 {
 			p.fail("invalid number: digits expected in exponent")
-			return jvalue{}
+			return jstr{}
 		}
 	}
-	return jvalue{kind: jNumber, str: jstr{int32(start), int32(p.pos - start)}}
+	return jstr{int32(start), int32(p.pos - start)}
 }
 
 // str parses a string starting at the opening quote. Strings without escapes
@@ -497,13 +515,13 @@ func (p *jparser) hex4() (rune, bool) {
 	return r, true
 }
 
-func (p *jparser) object(depth int) jvalue {
+// object parses an object into p.stack[at].
+func (p *jparser) object(at, depth int) {
 	p.pos++ // {
-	v := jvalue{kind: jObject}
 	p.skipWS()
 	if p.pos < len(p.s) && p.s[p.pos] == '}' {
 		p.pos++
-		return v
+		return
 	}
 	base := len(p.stack)
 	for p.err == nil {
@@ -518,10 +536,10 @@ func (p *jparser) object(depth int) jvalue {
 			break
 		}
 		for i := base; i < len(p.stack); i++ {
-			if p.same(p.stack[i].key, key) {
+			if k := p.stack[i].key; k.n == key.n && p.same(k, key) {
 				p.pos = keyPos
 				p.fail("duplicate key " + strconv.Quote(p.text(key)) + " in the same object; each key may appear only once")
-				return jvalue{}
+				return
 			}
 		}
 		if len(p.stack)-base >= maxElements {
@@ -535,12 +553,10 @@ func (p *jparser) object(depth int) jvalue {
 		}
 		p.pos++
 		p.skipWS()
-		val := p.value(depth + 1)
+		p.member(key, depth+1)
 		if p.err != nil {
 			break
 		}
-		val.key = key
-		p.stack = append(p.stack, val)
 		p.skipWS()
 		if p.pos >= len(p.s) {
 			p.fail("unexpected end of the JSON document inside an object")
@@ -552,21 +568,20 @@ func (p *jparser) object(depth int) jvalue {
 		}
 		if p.s[p.pos] == '}' {
 			p.pos++
-			p.finish(&v, base)
-			return v
+			p.finish(at, base)
+			return
 		}
 		p.fail("expected ',' or '}' in an object")
 	}
-	return jvalue{}
 }
 
-func (p *jparser) array(depth int) jvalue {
+// array parses an array into p.stack[at].
+func (p *jparser) array(at, depth int) {
 	p.pos++ // [
-	v := jvalue{kind: jArray}
 	p.skipWS()
 	if p.pos < len(p.s) && p.s[p.pos] == ']' {
 		p.pos++
-		return v
+		return
 	}
 	base := len(p.stack)
 	for p.err == nil {
@@ -575,11 +590,10 @@ func (p *jparser) array(depth int) jvalue {
 			p.fail("array has more than " + strconv.Itoa(maxElements) + " elements")
 			break
 		}
-		val := p.value(depth + 1)
+		p.member(jstr{}, depth+1)
 		if p.err != nil {
 			break
 		}
-		p.stack = append(p.stack, val)
 		p.skipWS()
 		if p.pos >= len(p.s) {
 			p.fail("unexpected end of the JSON document inside an array")
@@ -591,12 +605,11 @@ func (p *jparser) array(depth int) jvalue {
 		}
 		if p.s[p.pos] == ']' {
 			p.pos++
-			p.finish(&v, base)
-			return v
+			p.finish(at, base)
+			return
 		}
 		p.fail("expected ',' or ']' in an array")
 	}
-	return jvalue{}
 }
 
 // PackedSize returns the size of a policy document as AWS measures it for

@@ -239,6 +239,15 @@ func TestKnownKeys(t *testing.T) {
 			t.Errorf("knownKeys[%q]: %q is not a valid key name", name, lower)
 		}
 	}
+	if len(knownKeyInfo) != len(knownKeys) {
+		t.Errorf("knownKeyInfo has %d keys, knownKeys %d", len(knownKeyInfo), len(knownKeys))
+	}
+	for name, kk := range knownKeyInfo {
+		sk, server := serverKeys[kk.lower]
+		if kk.lower != knownKeys[name] || kk.server != server || kk.sk != sk {
+			t.Errorf("knownKeyInfo[%q] = %+v, want lower %q, server key %+v (%v)", name, kk, knownKeys[name], sk, server)
+		}
+	}
 	for lower, sk := range serverKeys {
 		if knownKeys[sk.name] != lower {
 			t.Errorf("knownKeys lacks the canonical spelling %q of a server key", sk.name)

@@ -218,15 +218,19 @@ func resolveKey(name string, variable bool) (keyRef, templateError) {
 // resolveKeyInfo is resolveKey that also returns the server key's
 // description (zero for a request key).
 func resolveKeyInfo(name string, variable bool) (keyRef, serverKey, templateError) {
-	lower, valid := knownKeys[name]
-	if !valid {
+	var lower string
+	var sk serverKey
+	var server bool
+	if kk, ok := knownKeyInfo[name]; ok {
+		lower, sk, server = kk.lower, kk.sk, kk.server
+	} else {
 		lower = lowerKey(name)
-		valid = validKeyName(lower)
+		if !validKeyName(lower) {
+			return keyRef{}, serverKey{}, templateError("malformed key " + quote(name) + "; keys look like \"service:name\", e.g. \"aws:username\" or \"s3:prefix\"")
+		}
+		sk, server = serverKeys[lower]
 	}
-	if !valid {
-		return keyRef{}, serverKey{}, templateError("malformed key " + quote(name) + "; keys look like \"service:name\", e.g. \"aws:username\" or \"s3:prefix\"")
-	}
-	if sk, ok := serverKeys[lower]; ok {
+	if server {
 		if sk.families == 0 || (variable && !sk.variable) {
 			return keyRef{}, serverKey{}, templateError("key " + quote(name) + " is not supported by this server")
 		}
@@ -268,6 +272,24 @@ var knownKeys = map[string]string{
 	"s3:x-amz-server-side-encryption-aws-kms-key-id": "s3:x-amz-server-side-encryption-aws-kms-key-id",
 	"s3:x-amz-storage-class":                         "s3:x-amz-storage-class",
 }
+
+// knownKey is what resolveKeyInfo needs of a known spelling of a key.
+type knownKey struct {
+	lower  string
+	sk     serverKey
+	server bool // sk is set: the key is in serverKeys
+}
+
+// knownKeyInfo is knownKeys with each key's serverKeys entry: a common key
+// is resolved with one lookup.
+var knownKeyInfo = func() map[string]knownKey {
+	m := make(map[string]knownKey, len(knownKeys))
+	for name, lower := range knownKeys {
+		sk, server := serverKeys[lower]
+		m[name] = knownKey{lower: lower, sk: sk, server: server}
+	}
+	return m
+}()
 
 // lowerKey returns strings.ToLower(name), without allocating when name is
 // lower case already.

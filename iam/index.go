@@ -237,7 +237,7 @@ func nonZero(k uint64) uint64 {
 // ap shares, when its first five components and its resource part up to
 // the first '/' are literal.
 func (ap *arnPattern) patternBucket() (string, bool) {
-	if ap.any || ap.prefix == "" {
+	if ap.any || ap.prefixLen == 0 {
 		return "", false
 	}
 	var head string

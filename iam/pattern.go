@@ -439,16 +439,22 @@ func equalFoldASCII(a, b string) bool {
 // first five components. The sixth (resource) component is the rest of the
 // ARN, colons included.
 type arnPattern struct {
-	prefix string    // when the first five components are literal: "arn:aws:s3:::"
-	comps  []pattern // otherwise, the first five components
-	res    pattern
-	src    string
-	any    bool
+	comps *[5]pattern // when the first five components are not literal
+	res   pattern
+	src   string
+	// prefixLen: when the first five components are literal, their
+	// length in src with the colons ("arn:aws:s3:::"); see prefix.
+	prefixLen int32
 	// flat: the resource part is pExact or pPrefix and src begins with
 	// prefix+res.lit (flatLen bytes), so one comparison with src decides.
-	flat    bool
 	flatLen int32
+	flat    bool
+	any     bool
 }
+
+// prefix returns the literal first five components with their colons, or
+// "" when they are not literal.
+func (ap *arnPattern) prefix() string { return ap.src[:ap.prefixLen] }
 
 // compileARN compiles a Resource element or an ARN condition value.
 func compileARN(s string, vars bool) (arnPattern, templateError) {
@@ -466,15 +472,24 @@ func (c *compiler) arn(ap *arnPattern, s string, vars bool) templateError {
 		ap.any = true
 		return ""
 	}
+	// One pass finds the first five colons and whether the components
+	// before them hold a '*', '?' or '$'.
 	var parts [6]string
-	rest := s
-	for i := 0; i < 5; i++ {
-		j := strings.IndexByte(rest, ':')
-		if j < 0 {
-			return templateError("malformed ARN " + quote(s) + "; expected \"arn:partition:service:region:account:resource\" (e.g. \"arn:aws:s3:::bucket/key\") or \"*\"")
+	var special uint8
+	k, start := 0, 0
+	for i := 0; i < len(s) && k < 5; i++ {
+		c := s[i]
+		if c == ':' {
+			parts[k], start = s[start:i], i+1
+			k++
+			continue
 		}
-		parts[i], rest = rest[:j], rest[j+1:]
+		special |= tmplSpecial[c]
 	}
+	if k < 5 {
+		return templateError("malformed ARN " + quote(s) + "; expected \"arn:partition:service:region:account:resource\" (e.g. \"arn:aws:s3:::bucket/key\") or \"*\"")
+	}
+	rest := s[start:]
 	parts[5] = rest
 	if parts[0] != "arn" {
 		return templateError("malformed ARN " + quote(s) + ": it must start with \"arn:\"")
@@ -485,16 +500,9 @@ func (c *compiler) arn(ap *arnPattern, s string, vars bool) templateError {
 	if strings.IndexByte(parts[2], '*') >= 0 || strings.IndexByte(parts[2], '?') >= 0 {
 		return templateError("malformed ARN " + quote(s) + ": wildcards are not allowed in the service component")
 	}
-	prefix := s[:len(s)-len(rest)]
-	plain := true // no '*', '?' or '$' in the first five components
-	for i := 0; i < len(prefix); i++ {
-		if tmplSpecial[prefix[i]] != 0 {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		ap.prefix = prefix
+	prefix := s[:start]
+	if special == 0 { // no '*', '?' or '$' in the first five components
+		ap.prefixLen = int32(len(prefix))
 		err := c.template(&ap.res, parts[5], vars, true)
 		if res := &ap.res; err == "" && (res.kind == pExact || res.kind == pPrefix) {
 			n := len(prefix) + len(res.lit)
@@ -517,10 +525,10 @@ func (c *compiler) arn(ap *arnPattern, s string, vars bool) templateError {
 		}
 	}
 	if literal {
-		ap.prefix = s[:len(s)-len(rest)]
+		ap.prefixLen = int32(len(s) - len(rest))
 	} else {
-		ap.comps = take(&c.pats, len(comps))
-		copy(ap.comps, comps[:])
+		ap.comps = (*[5]pattern)(take(&c.pats, len(comps)))
+		*ap.comps = comps
 	}
 	return c.template(&ap.res, parts[5], vars, true)
 }
@@ -538,11 +546,11 @@ func (ap *arnPattern) match(s string, ctx *Context) (matched, ok bool) {
 		}
 		return len(s) >= n && s[:n] == ap.src[:n], true
 	}
-	if ap.prefix != "" {
-		if len(s) < len(ap.prefix) || s[:len(ap.prefix)] != ap.prefix {
+	if prefix := ap.prefix(); prefix != "" {
+		if len(s) < len(prefix) || s[:len(prefix)] != prefix {
 			return false, true
 		}
-		return ap.res.match(s[len(ap.prefix):], false, ctx)
+		return ap.res.match(s[len(prefix):], false, ctx)
 	}
 	rest := s
 	for i := 0; i < 5; i++ {

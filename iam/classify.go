@@ -100,6 +100,35 @@ import (
 //
 // The benchmark BenchmarkClassify_S3Request measures a GET object request.
 func ClassifyS3Request(r *http.Request, opts *ClassifyOptions) (*Operation, error) {
+	return classify(nil, r, opts)
+}
+
+// ClassifyS3RequestInto is [ClassifyS3Request] into an Operation the caller
+// owns, such as a field of a per-request struct the caller allocates
+// anyway, or one from a pool: it saves the allocation of the Operation
+// (the resource ARN, when there is one, is then a small allocation of its
+// own). It first sets *op to the zero Operation, so that on error *op is
+// zero; the error is the one ClassifyS3Request returns.
+//
+// The slices it sets may point into *op itself (Checks usually does): they
+// are valid until *op is next overwritten, so a caller that reuses op must
+// not keep them, or a copy of *op, beyond that. Strings are never
+// overwritten and may be kept.
+func ClassifyS3RequestInto(op *Operation, r *http.Request, opts *ClassifyOptions) error {
+	if op == nil {
+		return errors.New("iam: ClassifyS3RequestInto needs an Operation to fill")
+	}
+	*op = Operation{}
+	if _, err := classify(op, r, opts); err != nil {
+		*op = Operation{}
+		return err
+	}
+	return nil
+}
+
+// classify classifies r into dst, or into a new Operation (with room for
+// its ARN) when dst is nil.
+func classify(dst *Operation, r *http.Request, opts *ClassifyOptions) (*Operation, error) {
 	if r == nil || r.URL == nil {
 		return nil, errors.New("iam: ClassifyS3Request needs a request with a URL")
 	}
@@ -173,7 +202,10 @@ func ClassifyS3Request(r *http.Request, opts *ClassifyOptions) (*Operation, erro
 	case spec.scope == scopeBucket && spec.action != "":
 		n = arnLen(partition, bucket, "", false)
 	}
-	op, room := newOperation(n)
+	op, room := dst, []byte(nil)
+	if op == nil {
+		op, room = newOperation(n)
+	}
 	op.Name, op.Bucket, op.Key, op.partition = spec.name, bucket, key, partition
 	op.Checks = op.checks[:0]
 	if q.has&qpVersionID != 0 && sc == scopeObject {

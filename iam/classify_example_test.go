@@ -80,3 +80,20 @@ func ExampleUnknownOperationError() {
 	// Output:
 	// NotImplemented 501 session
 }
+
+func ExampleClassifyS3RequestInto() {
+	// A server that allocates a struct per request anyway can embed the
+	// Operation in it and save an allocation.
+	var perRequest struct {
+		op iam.Operation
+		// ... the server's other per-request state
+	}
+	r := httptest.NewRequest("GET", "/examplebucket/home/alice/notes.txt", nil)
+	if err := iam.ClassifyS3RequestInto(&perRequest.op, r, nil); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(perRequest.op.Name, perRequest.op.Checks[0].Action, perRequest.op.Checks[0].Resource)
+	// Output:
+	// GetObject s3:GetObject arn:aws:s3:::examplebucket/home/alice/notes.txt
+}

@@ -13,13 +13,16 @@
 // that evaluation visits only the statements that can match; per-policy
 // Bloom filters let evaluation skip a policy that cannot match without
 // probing its index. A policy costs a handful of allocations, not a few per
-// statement: the JSON tree holds no pointers and the compiled statements
-// are carved out of slabs sized by counting the document
-// (BenchmarkParse_2KB: 12 allocations for a 2 KB policy). Evaluation does
-// not allocate unless a policy reads a typed server fact (an address, a
-// time) as a string. [ClassifyS3Request] allocates the [Operation] and the
-// resource ARN of its first check together, once, for ARNs of up to 96
-// bytes.
+// statement: the JSON tree holds no pointers and lives in scratch memory
+// that later parses reuse, and the compiled statements are carved out of
+// slabs sized by counting the document (BenchmarkParse_2KB: 11
+// allocations for a 2 KB policy, most of them the slabs and the policy's
+// own copy of the document). Evaluation does not allocate unless a policy
+// reads a typed server fact (an address, a time) as a string.
+// [ClassifyS3Request] allocates the [Operation] and the resource ARN of its
+// first check together, once, for ARNs of up to 248 bytes;
+// [ClassifyS3RequestInto] fills an Operation the caller owns (embedded in a
+// per-request struct, or pooled) and allocates only the ARN.
 //
 // # Parsing
 //

@@ -278,9 +278,9 @@ func (p *Policy) buildIndex() {
 	var otherBuf [32]int32
 	entries, other := entryBuf[:0], otherBuf[:0]
 	var bloom indexBloom
+	var actionBuf, bucketBuf [8]uint64 // reused by every statement
 	for i := range p.stmts {
 		st := &p.stmts[i]
-		var actionBuf, bucketBuf [8]uint64
 		var actions []uint64
 		if !st.notAction {
 			actions = actionBuf[:0]

@@ -270,3 +270,37 @@ func TestOperatorIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestActionFastPath checks that the patterns Parse builds for actions
+// without calling template (validAction's plain) equal template's.
+func TestActionFastPath(t *testing.T) {
+	t.Parallel()
+	for _, a := range []string{"*", "s3:*", "s3:GetObject", "s3:Get*", "s3:*Object", "s3:Get?bject", "s3:G*t*",
+		"s3:Get**", "s3:?", "s3:*?", "s3:?*", "iam-x:A", "s3:a*b*", "s3:ab*"} {
+		msg, plain := validAction(a)
+		if msg != "" {
+			t.Fatalf("validAction(%q): %s", a, msg)
+		}
+		want, err := compileTemplate(a, false, true)
+		if err != "" {
+			t.Fatal(err)
+		}
+		if plain && want.kind == pGlob { // not plain is always right: template runs
+			t.Errorf("validAction(%q) plain = %v, template gives kind %d", a, plain, want.kind)
+		}
+		doc := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"` + a + `","Resource":"*"}}`
+		p, perr := Parse([]byte(doc))
+		if perr != nil {
+			t.Fatal(perr)
+		}
+		got := p.stmts[0].actions[0]
+		if got.kind != want.kind || got.lit != want.lit || len(got.toks) != len(want.toks) {
+			t.Errorf("%q compiled to %+v, want %+v", a, got, want)
+		}
+	}
+	for _, a := range []string{"s3:", ":x", "s3:a:b", "s*:x", "s3:a b", "", "s3:${x}"} {
+		if msg, _ := validAction(a); msg == "" {
+			t.Errorf("validAction(%q) accepted it", a)
+		}
+	}
+}

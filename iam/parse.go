@@ -505,10 +505,20 @@ func (c *compiler) statement(st *statement, v *jvalue, sr stmtRef) *ParseError {
 	st.actionSrc = acts
 	st.actions = take(&c.pats, len(acts))
 	for i, a := range acts {
-		if msg := validAction(a); msg != "" {
+		msg, plain := validAction(a)
+		if msg != "" {
 			return perr(elemPath(sr.path()+"."+aname, action, i), msg)
 		}
-		c.template(&st.actions[i], a, false, true) // validAction leaves no error
+		switch p := &st.actions[i]; {
+		case !plain:
+			c.template(p, a, false, true) // validAction leaves no error
+		case a == "*":
+			p.kind = pAny
+		case a[len(a)-1] == '*':
+			p.kind, p.lit = pPrefix, a[:len(a)-1]
+		default:
+			p.lit = a // pExact
+		}
 	}
 	// Resource
 	rname := "Resource"
@@ -547,29 +557,37 @@ func elemPath(path string, v *jvalue, i int) string {
 }
 
 // validAction checks "*" or "service:action" with wildcards allowed in the
-// action name only.
-func validAction(a string) string {
+// action name only. plain reports that the action has no wildcard but,
+// perhaps, a final '*' (template's fast path then applies).
+func validAction(a string) (msg string, plain bool) {
 	if a == "*" {
-		return ""
+		return "", true
 	}
-	bad := func() string {
-		return "malformed action " + quote(a) + "; write \"service:Action\" such as \"s3:GetObject\" or \"s3:Get*\", or \"*\""
-	}
-	i := strings.IndexByte(a, ':')
-	if i <= 0 || i == len(a)-1 {
-		return bad()
-	}
-	for j := 0; j < i; j++ {
-		if !inSet(keyServiceChars, a[j]) { // letters, digits, '-'
-			return bad()
+	colon, wild := -1, -1
+	for j := 0; j < len(a); j++ {
+		c := a[j]
+		switch {
+		case colon >= 0:
+			if !inSet(actionNameChars, c) {
+				return badAction(a), false
+			}
+			if c == '*' || c == '?' {
+				wild = j
+			}
+		case c == ':':
+			colon = j
+		case !inSet(keyServiceChars, c): // letters, digits, '-'
+			return badAction(a), false
 		}
 	}
-	for j := i + 1; j < len(a); j++ {
-		if !inSet(actionNameChars, a[j]) {
-			return bad()
-		}
+	if colon <= 0 || colon == len(a)-1 {
+		return badAction(a), false
 	}
-	return ""
+	return "", wild < 0 || wild == len(a)-1 && a[wild] == '*' && strings.IndexAny(a[colon+1:wild], "*?") < 0
+}
+
+func badAction(a string) string {
+	return "malformed action " + quote(a) + "; write \"service:Action\" such as \"s3:GetObject\" or \"s3:Get*\", or \"*\""
 }
 
 // actionNameChars is the bit set of letters, digits, '*' and '?', the

@@ -583,7 +583,7 @@ func validAction(a string) (msg string, plain bool) {
 	if colon <= 0 || colon == len(a)-1 {
 		return badAction(a), false
 	}
-	return "", wild < 0 || wild == len(a)-1 && a[wild] == '*' && strings.IndexAny(a[colon+1:wild], "*?") < 0
+	return "", wild < 0 || wild == len(a)-1 && a[wild] == '*' && !strings.ContainsAny(a[colon+1:wild], "*?")
 }
 
 func badAction(a string) string {

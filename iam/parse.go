@@ -563,28 +563,50 @@ func validAction(a string) (msg string, plain bool) {
 	if a == "*" {
 		return "", true
 	}
-	colon, wild := -1, -1
-	for j := 0; j < len(a); j++ {
-		c := a[j]
-		switch {
-		case colon >= 0:
-			if !inSet(actionNameChars, c) {
-				return badAction(a), false
-			}
-			if c == '*' || c == '?' {
-				wild = j
-			}
-		case c == ':':
-			colon = j
-		case !inSet(keyServiceChars, c): // letters, digits, '-'
-			return badAction(a), false
-		}
-	}
+	colon := strings.IndexByte(a, ':')
 	if colon <= 0 || colon == len(a)-1 {
 		return badAction(a), false
 	}
-	return "", wild < 0 || wild == len(a)-1 && a[wild] == '*' && !strings.ContainsAny(a[colon+1:wild], "*?")
+	// Every byte's class ANDed: a bad byte clears the bit.
+	svc := uint8(acService)
+	for j := 0; j < colon; j++ {
+		svc &= actionClass[a[j]]
+	}
+	name, wild := uint8(acName), 0
+	for j := colon + 1; j < len(a); j++ {
+		c := actionClass[a[j]]
+		name &= c
+		wild += int(c >> acWildShift)
+	}
+	if svc == 0 || name == 0 {
+		return badAction(a), false
+	}
+	return "", wild == 0 || wild == 1 && a[len(a)-1] == '*'
 }
+
+// Classes of action bytes: acService for letters, digits and '-' (the
+// service), acName for letters, digits, '*' and '?' (the action name),
+// and 1<<acWildShift for '*' and '?'.
+const (
+	acService   = 1
+	acName      = 2
+	acWildShift = 2
+)
+
+var actionClass = func() (t [256]uint8) {
+	for c := 0; c < 128; c++ {
+		if inSet(keyServiceChars, byte(c)) {
+			t[c] |= acService
+		}
+		if inSet(actionNameChars, byte(c)) {
+			t[c] |= acName
+		}
+		if c == '*' || c == '?' {
+			t[c] |= 1 << acWildShift
+		}
+	}
+	return t
+}()
 
 func badAction(a string) string {
 	return "malformed action " + quote(a) + "; write \"service:Action\" such as \"s3:GetObject\" or \"s3:Get*\", or \"*\""

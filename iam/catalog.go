@@ -307,9 +307,14 @@ func arnInto(room []byte, partition, bucket, key string, object bool) string {
 		return catBucketARN(partition, bucket)
 	}
 	s := room[:n]
-	i := copy(s, "arn:")
-	i += copy(s[i:], partition)
-	i += copy(s[i:], ":s3:::")
+	var i int
+	if partition == "aws" { // the usual head in one copy
+		i = copy(s, "arn:aws:s3:::")
+	} else {
+		i = copy(s, "arn:")
+		i += copy(s[i:], partition)
+		i += copy(s[i:], ":s3:::")
+	}
 	i += copy(s[i:], bucket)
 	if object {
 		s[i] = '/'
@@ -365,6 +370,16 @@ func validBucketName(b string) error {
 		return newRequestError("InvalidBucketName", "bucket name "+catQuote(b)+
 			" must be 3 to 63 characters long")
 	}
+	// The usual name, lower-case letters and digits only, is valid: the
+	// rules below concern dots and hyphens, and a name without dots is
+	// not an address.
+	alnum := uint8(1)
+	for i := 0; i < len(b); i++ {
+		alnum &= bucketAlnumClass[b[i]]
+	}
+	if alnum != 0 {
+		return nil
+	}
 	digitsAndDots, punct := true, false
 	for i := 0; i < len(b); i++ {
 		switch bucketClass[b[i]] {
@@ -417,6 +432,16 @@ const (
 	bcDot
 	bcDash
 )
+
+// bucketAlnumClass is 1 for lower-case letters and digits, 0 otherwise.
+var bucketAlnumClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		if bucketClass[c] == bcLower || bucketClass[c] == bcDigit {
+			t[c] = 1
+		}
+	}
+	return t
+}()
 
 var bucketClass = func() (t [256]uint8) {
 	for c := 'a'; c <= 'z'; c++ {

@@ -202,3 +202,65 @@ func TestResourceARN(t *testing.T) {
 		t.Errorf("the check's resource changed to %q when its operation was overwritten", c.Resource)
 	}
 }
+
+// TestValidBucketNameRules checks validBucketName (with its fast path for
+// names of letters and digits) against a plain statement of the rules, on
+// every name of up to four bytes over a small alphabet and on longer ones.
+func TestValidBucketNameRules(t *testing.T) {
+	t.Parallel()
+	ref := func(b string) bool {
+		if len(b) < 3 || len(b) > 63 || strings.Contains(b, "..") {
+			return false
+		}
+		for i := 0; i < len(b); i++ {
+			c := b[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
+				return false
+			}
+		}
+		alnum := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+		if !alnum(b[0]) || !alnum(b[len(b)-1]) {
+			return false
+		}
+		if groups := strings.Split(b, "."); len(groups) == 4 { // formatted as an IPv4 address
+			ip := true
+			for _, g := range groups {
+				ip = ip && len(g) >= 1 && len(g) <= 3 && strings.Trim(g, "0123456789") == ""
+			}
+			if ip {
+				return false
+			}
+		}
+		for _, p := range []string{"xn--", "sthree-", "amzn-s3-demo-"} {
+			if strings.HasPrefix(b, p) {
+				return false
+			}
+		}
+		for _, s := range []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"} {
+			if strings.HasSuffix(b, s) {
+				return false
+			}
+		}
+		return true
+	}
+	const alphabet = "a0.-Z_"
+	var names []string
+	var gen func(prefix string, n int)
+	gen = func(prefix string, n int) {
+		names = append(names, prefix)
+		if n == 0 {
+			return
+		}
+		for i := 0; i < len(alphabet); i++ {
+			gen(prefix+alphabet[i:i+1], n-1)
+		}
+	}
+	gen("", 4)
+	names = append(names, "examplebucket", "1.2.3.4", "01.2.3.4", "1.2.3", "123", "bucket-s3alias", "xn--a", "a.mrap",
+		strings.Repeat("a", 63), strings.Repeat("a", 64), strings.Repeat("7", 63), "my.bucket.name", "é-bucket")
+	for _, b := range names {
+		if got, want := validBucketName(b) == nil, ref(b); got != want {
+			t.Errorf("validBucketName(%q) valid = %v, want %v", b, got, want)
+		}
+	}
+}

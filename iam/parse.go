@@ -257,7 +257,7 @@ type compiler struct {
 
 	strs   []string
 	princs []principalSet
-	pats   []pattern
+	pats   []srcPattern
 	arns   []arnPattern
 	conds  []condition
 	vals   []condValue
@@ -297,9 +297,7 @@ func (c *compiler) count(st *jvalue) {
 		m := &members[i]
 		switch c.key(m) {
 		case "Action", "NotAction":
-			n := listLen(m)
-			c.nStr += n
-			c.nPat += n
+			c.nPat += listLen(m)
 		case "Resource", "NotResource":
 			c.nARN += listLen(m)
 		case "Principal", "NotPrincipal":
@@ -347,7 +345,7 @@ func (c *compiler) reserve() {
 		c.princs = make([]principalSet, 0, c.nPrinc)
 	}
 	if c.nPat > 0 {
-		c.pats = make([]pattern, 0, c.nPat)
+		c.pats = make([]srcPattern, 0, c.nPat)
 	}
 	if c.nARN > 0 {
 		c.arns = make([]arnPattern, 0, c.nARN)
@@ -498,18 +496,18 @@ func (c *compiler) statement(st *statement, v *jvalue, sr stmtRef) *ParseError {
 	if action == nil {
 		return perr(sr.path(), "missing \"Action\" (or \"NotAction\"), e.g. \"s3:GetObject\"")
 	}
-	acts, err := c.stringList(action, sr, aname, "", true)
-	if err != nil {
+	if _, err := c.stringList(action, sr, aname, "", false); err != nil {
 		return err
 	}
-	st.actionSrc = acts
-	st.actions = take(&c.pats, len(acts))
-	for i, a := range acts {
+	st.actions = take(&c.pats, listLen(action))
+	for i := range st.actions {
+		a := c.listElem(action, i)
+		st.actions[i].src = a
 		msg, plain := validAction(a)
 		if msg != "" {
 			return perr(elemPath(sr.path()+"."+aname, action, i), msg)
 		}
-		switch p := &st.actions[i]; {
+		switch p := &st.actions[i].pattern; {
 		case !plain:
 			c.template(p, a, false, true) // validAction leaves no error
 		case a == "*":

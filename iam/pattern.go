@@ -45,6 +45,13 @@ type pattern struct {
 	hasVar bool
 }
 
+// srcPattern is a pattern with the text it was compiled from: an action,
+// or one of the first five components of an ARN.
+type srcPattern struct {
+	pattern
+	src string
+}
+
 // templateError describes a bad variable in a template.
 type templateError string
 
@@ -439,7 +446,7 @@ func equalFoldASCII(a, b string) bool {
 // first five components. The sixth (resource) component is the rest of the
 // ARN, colons included.
 type arnPattern struct {
-	comps *[5]pattern // when the first five components are not literal
+	comps *[5]srcPattern // when the first five components are not literal
 	res   pattern
 	src   string
 	// prefixLen: when the first five components are literal, their
@@ -527,8 +534,10 @@ func (c *compiler) arn(ap *arnPattern, s string, vars bool) templateError {
 	if literal {
 		ap.prefixLen = int32(len(s) - len(rest))
 	} else {
-		ap.comps = (*[5]pattern)(take(&c.pats, len(comps)))
-		*ap.comps = comps
+		ap.comps = (*[5]srcPattern)(take(&c.pats, len(comps)))
+		for i := range comps {
+			ap.comps[i] = srcPattern{comps[i], parts[i]}
+		}
 	}
 	return c.template(&ap.res, parts[5], vars, true)
 }

@@ -32,8 +32,7 @@ type statement struct {
 	// principal is the Principal or NotPrincipal of a resource policy's
 	// statement; nil in identity policies, which have none.
 	principal    *principalSet
-	actions      []pattern
-	actionSrc    []string
+	actions      []srcPattern // Action or NotAction, each with its source text
 	resources    []arnPattern // each with its source text (src)
 	conds        []condition
 	index        int32
@@ -54,6 +53,15 @@ type principalEntry struct {
 	typ   string
 	ids   []string
 	array bool
+}
+
+// actionSources returns the Action (or NotAction) as written.
+func (st *statement) actionSources() []string {
+	out := make([]string, len(st.actions))
+	for i := range st.actions {
+		out[i] = st.actions[i].src
+	}
+	return out
 }
 
 // resourceSources returns the Resource (or NotResource) as written.
@@ -126,9 +134,9 @@ func (p *Policy) Statements() []Statement {
 			}
 		}
 		if st.notAction {
-			s.NotAction = slices.Clone(st.actionSrc)
+			s.NotAction = st.actionSources()
 		} else {
-			s.Action = slices.Clone(st.actionSrc)
+			s.Action = st.actionSources()
 		}
 		if st.notResource {
 			s.NotResource = st.resourceSources()
@@ -228,7 +236,18 @@ func (st *statement) appendJSON(b []byte) []byte {
 	} else {
 		b = append(b, `,"Action":`...)
 	}
-	b = appendStrings(b, st.actionSrc, len(st.actionSrc) > 1)
+	if len(st.actions) == 1 {
+		b = appendJSONString(b, st.actions[0].src)
+	} else {
+		b = append(b, '[')
+		for i := range st.actions {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, st.actions[i].src)
+		}
+		b = append(b, ']')
+	}
 	if st.notResource {
 		b = append(b, `,"NotResource":`...)
 	} else {

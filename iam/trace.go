@@ -196,13 +196,13 @@ func explainStatement(st *statement, r *evalReq) StatementTrace {
 	s.ActionMatched = ai >= 0 != st.notAction
 	switch {
 	case !st.notAction && ai >= 0:
-		s.Why = append(s.Why, "action "+r.action+" matches "+strconv.Quote(st.actionSrc[ai]))
+		s.Why = append(s.Why, "action "+r.action+" matches "+strconv.Quote(st.actions[ai].src))
 	case !st.notAction:
-		s.Why = append(s.Why, "action "+r.action+" is not in Action "+list(st.actionSrc))
+		s.Why = append(s.Why, "action "+r.action+" is not in Action "+list(st.actionSources()))
 	case ai >= 0:
-		s.Why = append(s.Why, "action "+r.action+" is excluded by NotAction "+strconv.Quote(st.actionSrc[ai]))
+		s.Why = append(s.Why, "action "+r.action+" is excluded by NotAction "+strconv.Quote(st.actions[ai].src))
 	default:
-		s.Why = append(s.Why, "action "+r.action+" is not in NotAction "+list(st.actionSrc))
+		s.Why = append(s.Why, "action "+r.action+" is not in NotAction "+list(st.actionSources()))
 	}
 	// Principal
 	s.PrincipalMatched = st.matchPrincipal(r.principal)

@@ -15,7 +15,7 @@
 // probing its index. A policy costs a handful of allocations, not a few per
 // statement: the JSON tree holds no pointers and lives in scratch memory
 // that later parses reuse, and the compiled statements are carved out of
-// slabs sized by counting the document (BenchmarkParse_2KB: 11
+// slabs sized by counting the document (BenchmarkParse_2KB: 10
 // allocations for a 2 KB policy, most of them the slabs and the policy's
 // own copy of the document). Evaluation does not allocate unless a policy
 // reads a typed server fact (an address, a time) as a string.

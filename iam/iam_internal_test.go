@@ -304,3 +304,39 @@ func TestActionFastPath(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstSpecial checks the eight-bytes-at-a-time scan of template's
+// fast path against a byte-wise one, for every position of a special byte
+// in strings of up to 20 bytes.
+func TestFirstSpecial(t *testing.T) {
+	t.Parallel()
+	naive := func(s string, vars, wild bool) int {
+		for i := 0; i < len(s); i++ {
+			if vars && s[i] == '$' || wild && (s[i] == '*' || s[i] == '?') {
+				return i
+			}
+		}
+		return len(s)
+	}
+	for n := 0; n <= 20; n++ {
+		for pos := -1; pos < n; pos++ {
+			for _, c := range []byte{'$', '*', '?', '#', 0x80 | '*', 0} {
+				b := []byte(strings.Repeat("ab/é"[:3], 7)[:n])
+				if pos >= 0 {
+					b[pos] = c
+					if pos+2 < n {
+						b[pos+2] = '*' // a later special byte must not win
+					}
+				}
+				s := string(b)
+				for _, vars := range []bool{false, true} {
+					for _, wild := range []bool{false, true} {
+						if got, want := firstSpecial(s, vars, wild), naive(s, vars, wild); got != want {
+							t.Errorf("firstSpecial(%q, %v, %v) = %d, want %d", s, vars, wild, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -86,14 +87,8 @@ func (c *compiler) template(p *pattern, s string, vars, wild bool) templateError
 	if wild {
 		special |= tmplWild
 	}
-	plain := true
-	for i := 0; i < len(s); i++ {
-		if tmplSpecial[s[i]]&special != 0 && !(wild && i == len(s)-1 && s[i] == '*') {
-			plain = false
-			break
-		}
-	}
-	if plain {
+	j := firstSpecial(s, vars, wild)
+	if j == len(s) || wild && j == len(s)-1 && s[j] == '*' {
 		if wild && len(s) > 0 && s[len(s)-1] == '*' {
 			if len(s) == 1 {
 				p.kind = pAny
@@ -195,6 +190,44 @@ func (c *compiler) template(p *pattern, s string, vars, wild bool) templateError
 		copy(p.toks, toks)
 	}
 	return ""
+}
+
+// firstSpecial returns the index of the first byte of s that starts a
+// token other than a literal ('$' with vars, '*' and '?' with wild), or
+// len(s). It looks at eight bytes at a time.
+func firstSpecial(s string, vars, wild bool) int {
+	const (
+		dollars = '$' * lsb
+		stars   = '*' * lsb
+		quests  = '?' * lsb
+	)
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := load8(s[i:])
+		var m uint64 // its lowest set bit is exact (see zeroBytes)
+		if wild {
+			m = zeroBytes(x^stars) | zeroBytes(x^quests)
+		}
+		if vars {
+			m |= zeroBytes(x ^ dollars)
+		}
+		if m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	var special uint8
+	if vars {
+		special |= tmplVar
+	}
+	if wild {
+		special |= tmplWild
+	}
+	for ; i < len(s); i++ {
+		if tmplSpecial[s[i]]&special != 0 {
+			return i
+		}
+	}
+	return len(s)
 }
 
 // parseVariable parses the inside of ${...}: a key, optionally followed by
@@ -471,6 +504,10 @@ func compileARN(s string, vars bool) (arnPattern, templateError) {
 	return ap, err
 }
 
+// s3ARNHead is the first five components of every ARN of the aws
+// partition's S3 buckets and objects.
+const s3ARNHead = "arn:aws:s3:::"
+
 // arn is compileARN into *ap, which must be zero (a fresh slab element),
 // with the slices taken from c's slabs.
 func (c *compiler) arn(ap *arnPattern, s string, vars bool) templateError {
@@ -484,7 +521,12 @@ func (c *compiler) arn(ap *arnPattern, s string, vars bool) templateError {
 	var parts [6]string
 	var special uint8
 	k, start := 0, 0
-	for i := 0; i < len(s) && k < 5; i++ {
+	if len(s) > len(s3ARNHead) && s[:len(s3ARNHead)] == s3ARNHead {
+		// The usual head, split without a scan.
+		parts[0], parts[1], parts[2] = "arn", "aws", "s3"
+		k, start = 5, len(s3ARNHead)
+	}
+	for i := start; i < len(s) && k < 5; i++ {
 		c := s[i]
 		if c == ':' {
 			parts[k], start = s[start:i], i+1

@@ -26,9 +26,6 @@ func putBuf(b *[]byte) {
 
 const upperHex = "0123456789ABCDEF"
 
-// unreserved reports whether c is left as-is by UriEncode.
-func unreserved(c byte) bool { return uriKeep[c]&keepQuery != 0 }
-
 // uriKeep classifies the bytes UriEncode leaves as they are: keepQuery for
 // the unreserved characters, keepPath for those and '/'.
 var uriKeep = func() (t [256]uint8) {

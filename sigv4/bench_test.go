@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
@@ -75,5 +76,47 @@ func reportCPU(b *testing.B) func() {
 		if d := processCPU() - start; d > 0 && b.N > 0 {
 			b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "cpu-ns/op")
 		}
+	}
+}
+
+// BenchmarkRatio_SDKSign alternates, operation by operation, aws-sdk-go-v2
+// signing the typical GET (as BenchmarkBaseline_SDKSign) and verifying it
+// (header and presigned, as BenchmarkVerify_HeaderGET and _Presigned), and
+// reports verification's cost as a fraction of signing's ("of-sdk-sign").
+// Interleaving cancels the drift of a shared machine's speed.
+func BenchmarkRatio_SDKSign(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		req  func(testing.TB) *http.Request
+	}{
+		{"HeaderGET", typicalGET},
+		{"Presigned", func(t testing.TB) *http.Request {
+			return presigned(t, "GET", "http://bucket.s3.us-east-1.amazonaws.com/photos/2024/img_0001.jpg?versionId=3HL4kqtJlcpXroDTDmJ&X-Amz-Expires=3600", testTime)
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			v := testVerifier()
+			r := c.req(b)
+			toSign := typicalGET(b)
+			s := newSDKSigner()
+			creds := aws.Credentials{AccessKeyID: testAK, SecretAccessKey: testSecret}
+			ctx := context.Background()
+			var sign, verify time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				if err := s.SignHTTP(ctx, creds, toSign, emptyHash, "s3", "us-east-1", testTime); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				if _, err := v.Verify(r); err != nil {
+					b.Fatal(err)
+				}
+				verify += time.Since(t1)
+				sign += t1.Sub(t0)
+			}
+			if sign > 0 {
+				b.ReportMetric(float64(verify)/float64(sign), "of-sdk-sign")
+			}
+		})
 	}
 }

@@ -349,3 +349,61 @@ func TestEscapingMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestSignedHeaderScanAgreesWithLookup checks that the one-pass header scan
+// decides like the per-name lookups it replaced: a signed x-amz-* name
+// longer than 128 bytes is still reported as not signed whatever the
+// number of signed names, and a header map entry with a nil value makes
+// the canonical request use lookupHeader (found, empty) instead of a value
+// picked by map order or the Content-Length fallback. (Found in review.)
+func TestSignedHeaderScanAgreesWithLookup(t *testing.T) {
+	t.Parallel()
+	long := "x-amz-meta-" + strings.Repeat("l", 130)
+	t.Run("long signed x-amz name", func(t *testing.T) {
+		t.Parallel()
+		r, _ := http.NewRequest("GET", "http://h.example/k", http.NoBody)
+		r.Header[http.CanonicalHeaderKey(long)] = []string{"v"}
+		names := []string{"host", long}
+		var sv signedValues
+		if _, err := checkSignedHeaderRules(r, names, &sv); err == nil || err.Code != ErrCodeAccessDenied {
+			t.Fatalf("got %v, want AccessDenied (headers not signed)", err)
+		}
+	})
+	cases := map[string]struct {
+		header http.Header
+		names  []string
+	}{
+		"nil content-length": {http.Header{"Content-Length": nil}, []string{"content-length", "host"}},
+		"nil and valued spellings": {
+			http.Header{"X-Amz-Meta-A": nil, "x-amz-meta-a": {"v"}}, []string{"host", "x-amz-meta-a"},
+		},
+		"nil value": {http.Header{"X-Amz-Meta-A": nil}, []string{"host", "x-amz-meta-a"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			for range 64 { // map order varies between scans
+				r, _ := http.NewRequest("GET", "http://h.example/k", http.NoBody)
+				r.Header = tc.header
+				var sv signedValues
+				if _, err := checkSignedHeaderRules(r, tc.names, &sv); err != nil {
+					t.Fatal(err)
+				}
+				var one [1]string
+				var num [20]byte
+				for i, n := range tc.names {
+					vals, found := sv.vals[i], sv.vals[i] != nil
+					if !sv.exact {
+						vals, found = lookupHeader(r.Header, n)
+					}
+					got := string(appendCanonicalHeaderValue(nil, headerValues(r, n, vals, found, &one, &num)))
+					lv, lf := lookupHeader(r.Header, n)
+					want := string(appendCanonicalHeaderValue(nil, headerValues(r, n, lv, lf, &one, &num)))
+					if got != want {
+						t.Fatalf("%s: scan gives %q, lookup %q", n, got, want)
+					}
+				}
+			}
+		})
+	}
+}

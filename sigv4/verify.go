@@ -146,9 +146,15 @@ func hasName(names []string, name string) bool {
 }
 
 // indexNameFold returns the index of name (in any case) in the sorted
-// lower-case list names, or -1. known is false when name is too long to
-// look up without allocating (and names too many to scan).
+// lower-case list names, or -1. known is false when name is longer than
+// 128 bytes: such a name is never found (as hasName always had it), and
+// the caller must look it up in the header map itself.
 func indexNameFold(names []string, name string) (i int, known bool) {
+	if len(name) > 128 {
+		// Checked first so that such a name is treated alike whatever
+		// the number of signed names.
+		return -1, false
+	}
 	if len(names) <= 16 {
 		// A typical request signs a handful of names: comparing lengths
 		// first rejects almost all of them without looking at a byte.
@@ -158,9 +164,6 @@ func indexNameFold(names []string, name string) (i int, known bool) {
 			}
 		}
 		return -1, true
-	}
-	if len(name) > 128 {
-		return -1, false
 	}
 	var kb [128]byte
 	k := kb[:len(name)]
@@ -235,8 +238,10 @@ func checkSignedHeaderRules(r *http.Request, names []string, sv *signedValues) (
 			if xamz {
 				missing = append(missing, strings.ToLower(k))
 			}
-		case i >= 0 && sv.vals[i] != nil:
-			sv.exact = false // two spellings of one name; lookupHeader decides
+		case i >= 0 && (v == nil || sv.vals[i] != nil):
+			// A nil value (present but not found by the scan) or two
+			// spellings of one name: lookupHeader decides.
+			sv.exact = false
 		case i >= 0:
 			sv.vals[i] = v
 		case xamz:

@@ -375,8 +375,10 @@ type compiled struct {
 }
 
 // get returns the cached compilation of doc under key. The directory
-// replaces a stored policy's document rather than modifying it, so the
-// very slice seen last time is the same document without comparing bytes.
+// replaces a stored policy's document rather than modifying it, so for a
+// named policy the very slice seen last time is the same document without
+// comparing bytes. Inline documents come from the caller's Principal,
+// which may rewrite them in place: those are always compared.
 func (c *policyCache) get(key cachedPolicyKey, doc []byte) (*compiled, bool) {
 	c.mu.RLock()
 	e := c.m[key]
@@ -384,7 +386,7 @@ func (c *policyCache) get(key cachedPolicyKey, doc []byte) (*compiled, bool) {
 	if e == nil || len(e.doc) != len(doc) {
 		return nil, false
 	}
-	if len(doc) == 0 || &e.src[0] == &doc[0] || bytes.Equal(e.doc, doc) {
+	if len(doc) == 0 || key.kind == kindNamed && &e.src[0] == &doc[0] || bytes.Equal(e.doc, doc) {
 		return e, true
 	}
 	return nil, false

@@ -407,3 +407,29 @@ func TestSignedHeaderScanAgreesWithLookup(t *testing.T) {
 		})
 	}
 }
+
+// TestDigestHeaderSpelling: only the canonical Content-Md5 key (the one
+// contentMD5 reads) and x-amz-checksum-* values in any case send a request
+// without a body through the verifying reader, as hasDigestHeader had it.
+// (Found in review.)
+func TestDigestHeaderSpelling(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		key  string
+		want bool
+	}{
+		{"Content-Md5", true}, {"content-md5", false}, {"CONTENT-MD5", false},
+		{"X-Amz-Checksum-Crc32", true}, {"x-amz-checksum-crc32", true},
+		{"X-Amz-Checksum-Algorithm", false}, {"X-Amz-Checksum-Type", false}, {"Content-Type", false},
+	} {
+		r, _ := http.NewRequest("GET", "http://h.example/k", http.NoBody)
+		r.Header[tc.key] = []string{"x"}
+		names := []string{"host", strings.ToLower(tc.key)}
+		slices.Sort(names)
+		var sv signedValues
+		digest, err := checkSignedHeaderRules(r, names, &sv)
+		if err != nil || digest != tc.want {
+			t.Errorf("%s: digest=%v err=%v, want %v", tc.key, digest, err, tc.want)
+		}
+	}
+}

@@ -250,7 +250,7 @@ func checkSignedHeaderRules(r *http.Request, names []string, sv *signedValues) (
 		if xamz {
 			digest = digest || isChecksumValueHeader(k)
 		} else {
-			digest = digest || equalFoldASCII(k, "Content-Md5")
+			digest = digest || k == "Content-Md5" // the key contentMD5 reads
 		}
 	}
 	if len(missing) > 0 {

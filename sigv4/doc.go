@@ -62,9 +62,10 @@
 //   - Signatures are compared in constant time. A mismatch is
 //     SignatureDoesNotMatch carrying the server's canonical request and
 //     string to sign, as S3 returns them; no error or log ever carries a
-//     secret. Signing keys are cached per (secret, date, region, service),
-//     keyed by two randomly seeded 64-bit hashes of those, never by the
-//     secret itself, and cached with their HMAC pads already absorbed.
+//     secret. Signing keys are cached per (access key, date, region,
+//     service) with their HMAC pads already absorbed; an entry carries a
+//     randomly seeded fingerprint of the secret it came from (never the
+//     secret itself), so a changed secret is derived afresh.
 //
 // # Performance
 //

@@ -4,9 +4,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding"
-	"encoding/binary"
 	"hash"
 	"hash/maphash"
+	"strings"
 	"sync"
 )
 
@@ -76,7 +76,7 @@ var digestPool = sync.Pool{New: func() any { return sha256.New() }}
 // cannot fail; if it ever did, the HMAC is computed from the bare key.
 func (k *macKey) sum(msg, out []byte) []byte {
 	h := digestPool.Get().(hash.Hash)
-	defer digestPool.Put(h)
+	defer func() { h.Reset(); digestPool.Put(h) }() // no key-derived state left in the pool
 	u, ok := h.(encoding.BinaryUnmarshaler)
 	if !ok || k.inner == nil || k.outer == nil || u.UnmarshalBinary(k.inner) != nil {
 		return k.slowSum(msg, out)
@@ -96,13 +96,21 @@ func (k *macKey) slowSum(msg, out []byte) []byte {
 	return m.Sum(out[:0])
 }
 
-// keyCacheID identifies a cached signing key: two independently seeded
-// 64-bit hashes of the length-prefixed (secret, date, region, service), so
-// the cache never holds a secret. The seeds are random per cache and never
-// leave it, so nobody can aim for a collision; an accidental one (2^-128)
-// could only make a correct signature fail, never a wrong one pass, unless
-// the two colliding secrets were both known to the same client.
-type keyCacheID [2]uint64
+// keyCacheID identifies a cached signing key by the access key and the
+// scope, exactly: one identity's entry can never serve another's request.
+type keyCacheID struct{ accessKey, date, region, service string }
+
+// cachedKey is a signing key with a fingerprint of the secret it was
+// derived from: two independently seeded 64-bit hashes, so that the cache
+// never holds a secret yet notices when an access key's secret changes.
+// The seeds are random per cache and the fingerprints never leave it; a
+// stale key could serve a request only if the old and new secret of the
+// same access key collided in both hashes (2^-128, and nothing anyone
+// sends can steer it), and then only for a holder of the old secret.
+type cachedKey struct {
+	fingerprint [2]uint64
+	key         *macKey
+}
 
 // keyCache is a bounded, concurrency-safe cache of derived signing keys.
 // When full it evicts an arbitrary entry; signing keys are cheap enough to
@@ -111,7 +119,7 @@ type keyCache struct {
 	mu    sync.RWMutex
 	max   int
 	seeds [2]maphash.Seed
-	keys  map[keyCacheID]*macKey
+	keys  map[keyCacheID]cachedKey
 }
 
 func newKeyCache(size int) *keyCache {
@@ -121,45 +129,41 @@ func newKeyCache(size int) *keyCache {
 	return &keyCache{
 		max:   size,
 		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
-		keys:  make(map[keyCacheID]*macKey, min(size, 64)),
+		keys:  make(map[keyCacheID]cachedKey, min(size, 64)),
 	}
 }
 
-func (c *keyCache) id(secret, date, region, service string) keyCacheID {
-	var buf [256]byte
-	b := buf[:0]
-	for _, s := range [...]string{secret, date, region, service} {
-		b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
-		b = append(b, s...)
-	}
-	id := keyCacheID{maphash.Bytes(c.seeds[0], b), maphash.Bytes(c.seeds[1], b)}
-	clear(b)
-	return id
+func (c *keyCache) fingerprint(secret string) [2]uint64 {
+	return [2]uint64{maphash.String(c.seeds[0], secret), maphash.String(c.seeds[1], secret)}
 }
 
-func (c *keyCache) get(secret, date, region, service string) *macKey {
-	id := c.id(secret, date, region, service)
+func (c *keyCache) get(accessKey, secret, date, region, service string) *macKey {
+	id := keyCacheID{accessKey, date, region, service}
+	fp := c.fingerprint(secret)
 	c.mu.RLock()
-	k, ok := c.keys[id]
+	e, ok := c.keys[id]
 	c.mu.RUnlock()
-	if ok {
-		return k
+	if ok && e.fingerprint == fp {
+		return e.key
 	}
-	k = newMacKey(deriveSigningKey(secret, date, region, service))
+	k := newMacKey(deriveSigningKey(secret, date, region, service))
+	// The strings are substrings of a request: copy them, so that the
+	// cache does not keep whole requests alive.
+	id = keyCacheID{strings.Clone(accessKey), strings.Clone(date), strings.Clone(region), strings.Clone(service)}
 	c.mu.Lock()
-	if len(c.keys) >= c.max {
+	if _, replace := c.keys[id]; !replace && len(c.keys) >= c.max {
 		for old := range c.keys {
 			delete(c.keys, old)
 			break
 		}
 	}
-	c.keys[id] = k
+	c.keys[id] = cachedKey{fingerprint: fp, key: k}
 	c.mu.Unlock()
 	return k
 }
 
 // signingKey returns the (cached) signing key for the scope. The returned
 // key is shared: callers must not modify it.
-func (v *Verifier) signingKey(secret, date, region, service string) *macKey {
-	return v.keys.get(secret, date, region, service)
+func (v *Verifier) signingKey(accessKey, secret, date, region, service string) *macKey {
+	return v.keys.get(accessKey, secret, date, region, service)
 }

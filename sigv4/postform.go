@@ -111,7 +111,7 @@ func (v *Verifier) verifyPostForm(r *http.Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	key := v.signingKey(creds.SecretKey, a.date, a.region, a.service)
+	key := v.signingKey(a.accessKey, creds.SecretKey, a.date, a.region, a.service)
 	var sum [sha256.Size]byte
 	if !hmac.Equal(key.sum([]byte(policyB64), sum[:0]), a.signature[:]) {
 		e := newError(ErrCodeSignatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")

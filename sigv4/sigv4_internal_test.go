@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func TestDeriveSigningKey(t *testing.T) {
@@ -32,8 +33,8 @@ func TestDeriveSigningKey(t *testing.T) {
 				t.Fatalf("got %s, want %s", got, tt.want)
 			}
 			v := NewVerifier(nil)
-			k1 := v.signingKey(tt.secret, tt.date, tt.region, tt.service)
-			k2 := v.signingKey(tt.secret, tt.date, tt.region, tt.service)
+			k1 := v.signingKey("AKID", tt.secret, tt.date, tt.region, tt.service)
+			k2 := v.signingKey("AKID", tt.secret, tt.date, tt.region, tt.service)
 			if hex.EncodeToString(k1.key) != tt.want || k1 != k2 {
 				t.Fatalf("cache did not return the cached key")
 			}
@@ -51,7 +52,7 @@ func TestKeyCacheBoundedAndConcurrent(t *testing.T) {
 			defer wg.Done()
 			for i := range 100 {
 				secret := fmt.Sprintf("secret-%d-%d", g, i)
-				if got, want := c.get(secret, "20240102", "us-east-1", "s3").key, deriveSigningKey(secret, "20240102", "us-east-1", "s3"); string(got) != string(want) {
+				if got, want := c.get(fmt.Sprintf("AK%d", i%10), secret, "20240102", "us-east-1", "s3").key, deriveSigningKey(secret, "20240102", "us-east-1", "s3"); string(got) != string(want) {
 					t.Errorf("wrong key for %s", secret)
 				}
 			}
@@ -61,13 +62,41 @@ func TestKeyCacheBoundedAndConcurrent(t *testing.T) {
 	if n := len(c.keys); n > 8 {
 		t.Fatalf("cache holds %d keys, bound is 8", n)
 	}
-	// Secrets that differ only in where a field boundary lies do not collide.
-	if c.id("ab", "c", "r", "s") == c.id("a", "bc", "r", "s") {
-		t.Fatal("cache id is ambiguous")
+	// Two caches seed their fingerprints independently.
+	if c.fingerprint("secret") == newKeyCache(8).fingerprint("secret") {
+		t.Fatal("fingerprints are not seeded per cache")
 	}
-	// Two caches seed their ids independently.
-	if c.id("s", "d", "r", "s") == newKeyCache(8).id("s", "d", "r", "s") {
-		t.Fatal("cache ids are not seeded per cache")
+}
+
+// TestKeyCacheIdentityAndRotation: an entry serves only its own access key
+// and scope, and a changed secret is derived afresh (the old one's key is
+// never served for the new secret).
+func TestKeyCacheIdentityAndRotation(t *testing.T) {
+	t.Parallel()
+	c := newKeyCache(8)
+	const date, region, service = "20240102", "us-east-1", "s3"
+	check := func(ak, secret string) {
+		t.Helper()
+		if got, want := c.get(ak, secret, date, region, service).key, deriveSigningKey(secret, date, region, service); string(got) != string(want) {
+			t.Fatalf("%s with %s: wrong signing key", ak, secret)
+		}
+	}
+	check("ALICE", "old-secret")
+	check("ALICE", "new-secret") // rotated: not the cached key of old-secret
+	check("ALICE", "old-secret")
+	check("BOB", "bob-secret")
+	check("ALICE", "new-secret")
+	if k1, k2 := c.get("ALICE", "s", date, region, service), c.get("ALICE", "s", "20240103", region, service); k1 == k2 {
+		t.Fatal("two dates share an entry")
+	}
+	// The entry does not alias the request's strings (which would keep the
+	// whole request alive).
+	header := strings.Clone("CAROL/20240102/us-east-1/s3/aws4_request")
+	c.get(header[:5], "carol", header[6:14], header[15:24], header[25:27])
+	for id := range c.keys {
+		if id.accessKey == "CAROL" && (unsafe.StringData(id.accessKey) == unsafe.StringData(header) || unsafe.StringData(id.date) == unsafe.StringData(header[6:])) {
+			t.Fatal("the cache keeps a request's string")
+		}
 	}
 }
 

@@ -340,7 +340,7 @@ func (v *Verifier) verifyHeader(r *http.Request, service string) (*Result, error
 	if lerr != nil {
 		return nil, lerr
 	}
-	key := v.signingKey(creds.SecretKey, a.date, a.region, a.service)
+	key := v.signingKey(a.accessKey, creds.SecretKey, a.date, a.region, a.service)
 	if e := v.checkSignature(r, &a, names, &sv, amzDate, cs, false, key); e != nil {
 		return nil, e
 	}
@@ -628,7 +628,7 @@ func (v *Verifier) verifyPresigned(r *http.Request, service string) (*Result, er
 	if lerr != nil {
 		return nil, lerr
 	}
-	key := v.signingKey(creds.SecretKey, a.date, a.region, a.service)
+	key := v.signingKey(a.accessKey, creds.SecretKey, a.date, a.region, a.service)
 	if e := v.checkSignature(r, &a, names, &sv, amzDate, cs, true, key); e != nil {
 		return nil, e
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/subtle"
 	"encoding/hex"
+	"hash"
 	"io"
 	"sync"
 )
@@ -187,6 +188,36 @@ done:
 // does not sweep) 64 KiB per request. It holds no request state: a buffer
 // goes back only when its Body is done with it.
 var chunkBufPool = sync.Pool{New: func() any { return new([minChunkBuffer]byte) }}
+
+// lineReaderPool recycles the small buffered readers that frame aws-chunked
+// bodies; like chunkBufPool it holds no request state.
+var lineReaderPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, lineBufferSize) }}
+
+// getDigest returns a reset SHA-256 digest from the pool macKey.sum uses.
+func getDigest() hash.Hash {
+	h := digestPool.Get().(hash.Hash)
+	h.Reset()
+	return h
+}
+
+// release gives every pooled resource back once the body is finished or
+// failed. It runs only on the reading goroutine (never from Close, which
+// another goroutine may call mid-read), and nothing reads b.br, b.sha or
+// the chunk buffer afterwards: Read and WriteTo return early once b.eof or
+// b.err is set.
+func (b *Body) release() {
+	b.releaseBuf()
+	if b.br != nil {
+		b.br.Reset(nil)
+		lineReaderPool.Put(b.br)
+		b.br = nil
+	}
+	if b.sha != nil {
+		b.sha.Reset()
+		digestPool.Put(b.sha)
+		b.sha = nil
+	}
+}
 
 // releaseBuf returns the chunk buffer to the pool once nothing refers to
 // it any more.

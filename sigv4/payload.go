@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // Default bounds when payloadParams leaves them zero (they match the
@@ -82,11 +83,12 @@ type PayloadInfo struct {
 //
 // A Body is not safe for concurrent use, like any io.Reader.
 type Body struct {
-	src  io.ReadCloser
-	mode PayloadMode
-	err  error // sticky failure
-	eof  bool  // clean end reached (also set with err == nil only)
-	info PayloadInfo
+	src    io.ReadCloser
+	mode   PayloadMode
+	err    error // sticky failure
+	eof    bool  // clean end reached (also set with err == nil only)
+	closed atomic.Bool
+	info   PayloadInfo
 
 	contentLength int64 // plain modes: expected body bytes, -1 unknown
 	decodedLength int64 // chunked modes: x-amz-decoded-content-length, -1 unknown
@@ -164,7 +166,7 @@ func newPayloadReader(body io.ReadCloser, p payloadParams) (*Body, error) {
 		if _, err := hex.Decode(b.wantSHA[:], []byte(p.contentSHA256)); err != nil {
 			return nil, newError(ErrCodeXAmzContentSHA256Mismatch, "x-amz-content-sha256 must be the hex SHA-256 of the payload")
 		}
-		b.sha = sha256.New()
+		b.sha = getDigest()
 	case PayloadStreamingSigned, PayloadStreamingSignedTrailer, PayloadStreamingUnsignedTrailer:
 		if err := b.initChunked(p, h); err != nil {
 			return nil, err
@@ -221,7 +223,7 @@ func (b *Body) initChunked(p payloadParams, h http.Header) error {
 		if len(p.seedSignature) != 64 || p.signingKey == nil || p.amzDate == "" || p.scope == "" {
 			return newError(ErrCodeInternalError, "streaming signature verification is missing its seed signature, signing key or scope")
 		}
-		b.sha = sha256.New()
+		b.sha = getDigest()
 		b.key = p.signingKey
 		// "AWS4-HMAC-SHA256-PAYLOAD\n" date "\n" scope "\n" prev "\n" empty "\n" hash
 		sts := b.stsArr[:0]
@@ -242,14 +244,21 @@ func (b *Body) initChunked(p payloadParams, h http.Header) error {
 		sts = append(sts, emptySHA256...)
 		b.sts = sts
 	}
-	b.br = bufio.NewReaderSize(b.src, lineBufferSize)
+	b.br = lineReaderPool.Get().(*bufio.Reader)
+	b.br.Reset(b.src)
 	return nil
 }
 
 // headerValue returns the single value of a header; several values are
 // joined with "," as HTTP folds them.
+//
+// name must be in canonical form: it is looked up directly, without
+// canonicalizing it again for every request.
 func headerValue(h http.Header, name string) (string, bool) {
-	vals := h.Values(name)
+	vals := h[name]
+	if len(vals) == 1 {
+		return vals[0], true
+	}
 	if len(vals) == 0 {
 		return "", false
 	}
@@ -266,12 +275,19 @@ func (b *Body) Verified() PayloadInfo {
 }
 
 // Close closes the underlying body. Reading after Close fails.
+//
+// Close may be called from another goroutine while a read is in progress,
+// as http.Transport does with a request body it is sending: it only closes
+// the source and marks the body; the reading goroutine gives the pooled
+// buffers back.
 func (b *Body) Close() error {
-	if b.err == nil && !b.eof {
-		b.err = newError(ErrCodeIncompleteBody, "the request body was closed before it was read to the end")
-	}
-	b.releaseBuf()
+	b.closed.Store(true)
 	return b.src.Close()
+}
+
+// errClosedEarly is the error of a read after Close.
+func errClosedEarly() error {
+	return newError(ErrCodeIncompleteBody, "the request body was closed before it was read to the end")
 }
 
 // Read implements io.Reader; see [Body] for what io.EOF promises.
@@ -281,6 +297,9 @@ func (b *Body) Read(p []byte) (int, error) {
 	}
 	if b.eof {
 		return 0, io.EOF
+	}
+	if b.closed.Load() {
+		return 0, b.fail(errClosedEarly())
 	}
 	if len(p) == 0 {
 		return 0, nil
@@ -299,6 +318,9 @@ func (b *Body) Read(p []byte) (int, error) {
 // end of the payload, with the same guarantees as Read's io.EOF; an error
 // of w is returned as is.
 func (b *Body) WriteTo(w io.Writer) (int64, error) {
+	if b.err == nil && !b.eof && b.closed.Load() {
+		return 0, b.fail(errClosedEarly())
+	}
 	var total int64
 	if b.key != nil { // signed aws-chunked: write each verified chunk directly
 		for {
@@ -359,7 +381,7 @@ func (b *Body) fail(err error) error {
 	}
 	b.err = e
 	b.pending = nil
-	b.releaseBuf()
+	b.release()
 	return e
 }
 
@@ -434,6 +456,6 @@ func (b *Body) finish() error {
 	}
 	b.eof = true
 	b.info.Complete = true
-	b.releaseBuf()
+	b.release()
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -282,6 +283,58 @@ func TestPayloadWriteToWriterError(t *testing.T) {
 		}
 		if b.Verified().Complete {
 			t.Fatal("complete after a failed copy")
+		}
+	}
+}
+
+// TestPayloadCloseDuringRead closes a body from another goroutine while it
+// is being read, as http.Transport may do with a request body it is
+// sending: the read must fail (never a clean end), and under -race nothing
+// that Close touches may race with the reader. Afterwards the pools serve
+// another body correctly.
+func TestPayloadCloseDuringRead(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []PayloadMode{PayloadStreamingSigned, PayloadSigned} {
+		payload := bytes.Repeat([]byte("0123456789abcdef"), 16<<10) // 256 KiB
+		var wire []byte
+		var p payloadParams
+		if mode == PayloadSigned {
+			sum := sha256.Sum256(payload)
+			wire, p = payload, plainParams(PayloadSigned, hex.EncodeToString(sum[:]), nil, len(payload))
+		} else {
+			var h http.Header
+			wire, h, _ = encodeChunked(chunkSpec{mode: mode, payload: payload, sizes: []int{64 << 10, 64 << 10, 64 << 10}})
+			p = testParams(mode, h, len(wire))
+		}
+		pr, pw := io.Pipe()
+		body, err := newPayloadReader(pr, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			_, err := io.Copy(io.Discard, body)
+			done <- err
+		}()
+		if _, err := pw.Write(wire[:100<<10]); err != nil { // part of the body, then the sender closes
+			t.Fatal(err)
+		}
+		if err := body.Close(); err != nil {
+			t.Fatal(err)
+		}
+		go pw.Write(wire[100<<10:]) // a late write fails: the pipe is closed
+		if err := <-done; codeOf(err) != ErrCodeIncompleteBody {
+			t.Fatalf("%s: read during Close ended with %v, want IncompleteBody", mode, err)
+		}
+		if body.Verified().Complete {
+			t.Fatalf("%s: complete after Close", mode)
+		}
+		again, err := newPayloadReader(io.NopCloser(bytes.NewReader(wire)), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := io.Copy(io.Discard, again); err != nil || n != int64(len(payload)) || !again.Verified().Complete {
+			t.Fatalf("%s: body after a closed one: %d bytes, %v", mode, n, err)
 		}
 	}
 }

@@ -344,15 +344,7 @@ func (v *Verifier) verifyHeader(r *http.Request, service string) (*Result, error
 	if e := v.checkSignature(r, &a, names, &sv, amzDate, cs, false, key); e != nil {
 		return nil, e
 	}
-	res.Type = AuthHeader
-	res.AccessKey = a.accessKey
-	res.SessionToken = token
-	res.Credentials = creds
-	res.Region, res.Service = a.region, a.service
-	res.SignedAt = signedAt
-	res.SignedHeaders = names
-	res.ContentSHA256 = cs
-	res.Payload = mode
+	res.verified(AuthHeader, &a, token, creds, signedAt, cs, mode)
 	if e := v.wrapBody(r, res, key, digest, a.signatureHex, amzDate, a.scope); e != nil {
 		return nil, e
 	}
@@ -441,6 +433,20 @@ func (v *Verifier) checkSignature(r *http.Request, a *authorization, names []str
 	v.log.LogAttrs(r.Context(), slog.LevelDebug, "sigv4: signature does not match",
 		slog.String("access_key", a.accessKey), slog.String("canonical_request", e.CanonicalRequest))
 	return e
+}
+
+// verified fills in what a header or presigned verification established.
+// res already holds the signed header names (a.names lives in res.names).
+func (res *Result) verified(t AuthType, a *authorization, token string, creds Credentials, signedAt time.Time, contentSHA256 string, mode PayloadMode) {
+	res.Type = t
+	res.AccessKey = a.accessKey
+	res.SessionToken = token
+	res.Credentials = creds
+	res.Region, res.Service = a.region, a.service
+	res.SignedAt = signedAt
+	res.SignedHeaders = a.names
+	res.ContentSHA256 = contentSHA256
+	res.Payload = mode
 }
 
 // wrapBody installs the verifying body reader for requests with a body.
@@ -632,16 +638,8 @@ func (v *Verifier) verifyPresigned(r *http.Request, service string) (*Result, er
 	if e := v.checkSignature(r, &a, names, &sv, amzDate, cs, true, key); e != nil {
 		return nil, e
 	}
-	res.Type = AuthPresigned
-	res.AccessKey = a.accessKey
-	res.SessionToken = token
-	res.Credentials = creds
-	res.Region, res.Service = a.region, a.service
-	res.SignedAt = signedAt
+	res.verified(AuthPresigned, &a, token, creds, signedAt, cs, mode)
 	res.Expires = expiresAt
-	res.SignedHeaders = names
-	res.ContentSHA256 = cs
-	res.Payload = mode
 	if e := v.wrapBody(r, res, key, digest, a.signatureHex, amzDate, a.scope); e != nil {
 		return nil, e
 	}

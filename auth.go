@@ -147,6 +147,7 @@ func New(ctx context.Context, st store.Store, opts ...Option) (*Auth, error) {
 		return nil, errorf(CodeInvalidArgument, "root credentials need both an access key and a secret key")
 	}
 	dirOpts := append([]DirectoryOption{WithClock(o.Clock), WithLogger(o.Logger), WithPolicyValidator(validatePolicy)}, o.Directory...)
+	dirOpts = append(dirOpts, withARNAccount(o.Account))
 	dir, err := NewDirectory(ctx, st, dirOpts...)
 	if err != nil {
 		return nil, err
@@ -254,6 +255,14 @@ type Principal struct {
 	// validAfter is the user's SessionsValidAfter when the request was
 	// authenticated: a change since means a revocation while in flight.
 	validAfter time.Time
+	// arn and userID, when set, are ARN() and the aws:userid of a session
+	// as the credential lookup found them ready-made; they are used only
+	// while they still match the fields they were built from.
+	arn, userID string
+	// scratch is room for the first authorization decision about this
+	// principal, allocated with it by the credential lookup; nil for a
+	// Principal built elsewhere.
+	scratch *authScratch
 }
 
 // Body returns the verifying body reader of the request, or nil when the
@@ -270,15 +279,59 @@ func (p *Principal) Body() io.ReadCloser {
 // arn:aws:sts::<account>:assumed-role/<user>/<session> for sessions, "" for
 // anonymous requests.
 func (p *Principal) ARN() string {
+	if p.arn != "" && p.arnCurrent() {
+		return p.arn
+	}
 	switch p.Kind {
 	case PrincipalRoot:
 		return "arn:aws:iam::" + p.account + ":root"
 	case PrincipalUser, PrincipalServiceAccount:
-		return "arn:aws:iam::" + p.account + ":user/" + p.User
+		return userARN(p.account, p.User)
 	case PrincipalSession, PrincipalLDAPSession:
-		return "arn:aws:sts::" + p.account + ":assumed-role/" + p.User + "/" + p.SessionName
+		return sessionARN(p.account, p.User, p.SessionName)
 	}
 	return ""
+}
+
+// userARN is the ARN of a local user (and of its service accounts).
+func userARN(account, user string) string {
+	return "arn:aws:iam::" + account + ":user/" + user
+}
+
+// sessionARN is the ARN of an STS session of user.
+func sessionARN(account, user, session string) string {
+	return "arn:aws:sts::" + account + ":assumed-role/" + user + "/" + session
+}
+
+// arnCurrent reports whether p.arn is still what ARN computes from p's
+// fields (a host might have changed a field of its copy).
+func (p *Principal) arnCurrent() bool {
+	switch p.Kind {
+	case PrincipalUser, PrincipalServiceAccount:
+		return hasParts(p.arn, "arn:aws:iam::", p.account, ":user/", p.User)
+	case PrincipalSession, PrincipalLDAPSession:
+		return hasParts(p.arn, "arn:aws:sts::", p.account, ":assumed-role/", p.User, "/", p.SessionName)
+	}
+	return false
+}
+
+// sessionUserID is aws:userid of a session: "<user>:<session name>".
+func (p *Principal) sessionUserID() string {
+	if p.userID != "" && hasParts(p.userID, p.User, ":", p.SessionName) {
+		return p.userID
+	}
+	return p.User + ":" + p.SessionName
+}
+
+// hasParts reports whether s is the concatenation of parts.
+func hasParts(s string, parts ...string) bool {
+	for _, x := range parts {
+		if len(s) < len(x) || s[:len(x)] != x {
+			return false
+		}
+		s = s[len(x):]
+	}
+	return s == ""
 }
 
 // resolved is what the credential lookup hands back through sigv4.
@@ -287,6 +340,16 @@ type resolved struct {
 	// refusal is the error to return once the signature verified (a
 	// disabled identity: no oracle for unauthenticated callers).
 	refusal error
+	// scratch is p.scratch: allocating it here saves the authorization
+	// its own allocation.
+	scratch authScratch
+}
+
+// newResolved returns a resolved value whose Principal owns its scratch.
+func newResolved() *resolved {
+	res := new(resolved)
+	res.p.scratch = &res.scratch
+	return res
 }
 
 // lookup resolves an access key (and session token) to a secret for sigv4.
@@ -302,12 +365,13 @@ func (a *Auth) lookup(ctx context.Context, accessKey, token string) (sigv4.Crede
 	if token != "" {
 		return a.lookupSession(ctx, accessKey, token)
 	}
-	c, ok := a.dir.LookupCredential(accessKey)
+	c, x, ok := a.dir.lookupCredential(accessKey)
 	if !ok {
 		return sigv4.Credentials{}, sigv4.ErrUnknownAccessKey
 	}
-	res := new(resolved)
-	res.p = Principal{AccessKey: accessKey, Policies: c.Policies, Posix: c.Posix, account: a.opts.Account}
+	res := newResolved()
+	p := &res.p
+	p.AccessKey, p.Policies, p.Posix, p.account, p.arn = accessKey, c.Policies, c.Posix, a.opts.Account, x.arn
 	switch c.Kind {
 	case CredentialServiceAccount:
 		res.p.Kind = PrincipalServiceAccount

@@ -246,6 +246,9 @@ type sessionEntry struct {
 	token string
 	s     *sts.Session
 	ring  *sts.KeyRing // the ring that opened it
+	// arn and userID are the session principal's ARN and aws:userid, made
+	// once per token ("" for a parent kind lookupSession refuses).
+	arn, userID string
 }
 
 func (c *sessionCache) init(max int) {
@@ -255,17 +258,31 @@ func (c *sessionCache) init(max int) {
 
 // get returns the cached session of accessKey when it was opened from token
 // by ring (the current one: a changed ring may have dropped its key).
-func (c *sessionCache) get(accessKey, token string, ring *sts.KeyRing) *sts.Session {
+func (c *sessionCache) get(accessKey, token string, ring *sts.KeyRing) *sessionEntry {
 	c.mu.RLock()
 	e := c.m[accessKey]
 	c.mu.RUnlock()
 	if e == nil || e.ring != ring || len(e.token) != len(token) || subtle.ConstantTimeCompare([]byte(e.token), []byte(token)) != 1 {
 		return nil
 	}
-	return e.s
+	return e
 }
 
-func (c *sessionCache) put(accessKey, token string, s *sts.Session, ring *sts.KeyRing) {
+// put caches the session s opened from token by ring; account is the
+// account of its ARN.
+func (c *sessionCache) put(accessKey, token string, s *sts.Session, ring *sts.KeyRing, account string) *sessionEntry {
+	e := &sessionEntry{token: token, s: s, ring: ring}
+	user := ""
+	switch s.ParentKind {
+	case sts.ParentUser:
+		user = s.Parent
+	case sts.ParentLDAP:
+		user = s.LDAPUsername
+	}
+	if user != "" {
+		e.arn = sessionARN(account, user, s.SessionName)
+		e.userID = user + ":" + s.SessionName
+	}
 	c.mu.Lock()
 	if len(c.m) >= c.max {
 		for k := range c.m { // evict an arbitrary entry
@@ -273,8 +290,9 @@ func (c *sessionCache) put(accessKey, token string, s *sts.Session, ring *sts.Ke
 			break
 		}
 	}
-	c.m[accessKey] = &sessionEntry{token: token, s: s, ring: ring}
+	c.m[accessKey] = e
 	c.mu.Unlock()
+	return e
 }
 
 // lookupSession resolves temporary credentials: open the token (or find it
@@ -284,11 +302,9 @@ func (c *sessionCache) put(accessKey, token string, s *sts.Session, ring *sts.Ke
 func (a *Auth) lookupSession(ctx context.Context, accessKey, token string) (sigv4.Credentials, error) {
 	now := a.opts.Clock.Now()
 	a.refreshRing(ctx, now)
-	s := a.sessions.get(accessKey, token, a.ring.Load())
-	if s == nil {
-		var ring *sts.KeyRing
-		var err error
-		s, ring, err = a.openToken(ctx, token, now)
+	e := a.sessions.get(accessKey, token, a.ring.Load())
+	if e == nil {
+		s, ring, err := a.openToken(ctx, token, now)
 		switch {
 		case errors.Is(err, sts.ErrExpiredToken):
 			return sigv4.Credentials{}, errExpiredToken
@@ -298,28 +314,28 @@ func (a *Auth) lookupSession(ctx context.Context, accessKey, token string) (sigv
 		if subtle.ConstantTimeCompare([]byte(s.AccessKey), []byte(accessKey)) != 1 {
 			return sigv4.Credentials{}, invalidToken("it was not issued for this access key")
 		}
-		a.sessions.put(accessKey, token, s, ring)
-	} else if !now.Before(s.Expires) {
+		e = a.sessions.put(accessKey, token, s, ring, a.opts.Account)
+	} else if !now.Before(e.s.Expires) {
 		return sigv4.Credentials{}, errExpiredToken
 	}
-	res := new(resolved)
-	res.p = Principal{
-		AccessKey:     accessKey,
-		SessionName:   s.SessionName,
-		TokenIssued:   s.IssuedAt,
-		Expires:       s.Expires,
-		SessionPolicy: s.Policy,
-		account:       a.opts.Account,
-	}
+	s := e.s
+	res := newResolved()
+	res.p.AccessKey = accessKey
+	res.p.SessionName = s.SessionName
+	res.p.TokenIssued = s.IssuedAt
+	res.p.Expires = s.Expires
+	res.p.SessionPolicy = s.Policy
+	res.p.account = a.opts.Account
+	res.p.arn, res.p.userID = e.arn, e.userID
 	switch s.ParentKind {
 	case sts.ParentUser:
-		c, ok := a.dir.LookupCredential(s.Parent)
+		c, x, ok := a.dir.lookupCredential(s.Parent)
 		if !ok || c.Kind != CredentialUser {
 			return sigv4.Credentials{}, invalidToken("the user that requested it no longer exists")
 		}
 		// A user removed and created again under the same name is another
 		// identity: sessions issued before its creation are not its own.
-		if created := a.dir.userCreated(s.Parent); created != 0 && s.IssuedAt.UnixNano() < created {
+		if created := x.created; created != 0 && s.IssuedAt.UnixNano() < created {
 			return sigv4.Credentials{}, invalidToken("the user that requested it no longer exists")
 		}
 		if !c.SessionsValidAfter.IsZero() && !s.IssuedAt.After(c.SessionsValidAfter) {
@@ -347,16 +363,6 @@ func (a *Auth) lookupSession(ctx context.Context, accessKey, token string) (sigv
 		return sigv4.Credentials{}, errInvalidToken
 	}
 	return sigv4.Credentials{SecretKey: s.SecretKey, Value: res}, nil
-}
-
-// userCreated returns when the user was created (Unix ns), 0 when unknown.
-func (d *Directory) userCreated(name string) int64 {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	if u := d.cache.users[name]; u != nil {
-		return u.created
-	}
-	return 0
 }
 
 // ldapCache remembers, per LDAP DN, when the user was last found valid in

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/s3auth/s3auth/iam"
@@ -101,10 +103,12 @@ func (a *Auth) AuthorizeTrace(ctx context.Context, p *Principal, r *http.Request
 }
 
 func (a *Auth) authorize(ctx context.Context, p *Principal, r *http.Request, trace bool) *Decision {
-	op, err := iam.ClassifyS3Request(r, &a.classify)
-	if err != nil {
-		d := &Decision{Err: err, Reason: err.Error()}
-		a.record(ctx, p, r, d)
+	sc := newScratch(p)
+	d := &sc.d
+	op := &sc.op
+	if err := iam.ClassifyS3RequestInto(op, r, &a.classify); err != nil {
+		d.Err, d.Reason = err, err.Error()
+		a.record(ctx, p, r, d, nil)
 		return d
 	}
 	ic := contextPool.Get().(*iam.Context)
@@ -113,25 +117,24 @@ func (a *Auth) authorize(ctx context.Context, p *Principal, r *http.Request, tra
 	for _, k := range op.Keys {
 		ic.Set(k.Name, k.Values...)
 	}
-	var d *Decision
 	if len(op.Checks) == 0 && len(op.PerKey) > 0 {
 		// DeleteObjects and POST uploads name their objects in the body: the
 		// host authorizes each key with AuthorizeChecks. The request itself
 		// needs a principal that could be allowed something.
-		d = a.admitPerKey(ctx, p, op)
+		a.admitPerKey(p, op, d)
 	} else {
-		d = a.decide(ctx, p, op.Bucket, op.Checks, ic, trace)
+		a.decide(ctx, p, op.Bucket, op.Checks, ic, trace, sc)
 	}
 	d.Operation = op
-	a.record(ctx, p, r, d)
+	a.record(ctx, p, r, d, ic)
 	return d
 }
 
 // admitPerKey admits an operation whose checks depend on its body. Root is
 // admitted; others need an identity policy (or, anonymous, a bucket policy);
 // every key is then checked with AuthorizeChecks.
-func (a *Auth) admitPerKey(ctx context.Context, p *Principal, op *iam.Operation) *Decision {
-	d := &Decision{Allowed: true, Result: iam.Allowed, Reason: "admitted; every key in the body is checked with " + strings.Join(op.PerKey, ", ")}
+func (a *Auth) admitPerKey(p *Principal, op *iam.Operation, d *Decision) {
+	d.Allowed, d.Result, d.Reason = true, iam.Allowed, "admitted; every key in the body is checked with "+strings.Join(op.PerKey, ", ")
 	switch {
 	case p.Kind == PrincipalRoot:
 	case p.Kind == PrincipalAnonymous:
@@ -141,7 +144,6 @@ func (a *Auth) admitPerKey(ctx context.Context, p *Principal, op *iam.Operation)
 	case len(p.Policies) == 0:
 		d.Allowed, d.Result, d.Reason = false, iam.ImplicitDeny, "no policy is attached to "+describe(p)+"; attach one (s3admin policy attach)"
 	}
-	return d
 }
 
 // AuthorizeChecks decides explicit checks for p in the context of r (for
@@ -151,9 +153,10 @@ func (a *Auth) AuthorizeChecks(ctx context.Context, p *Principal, r *http.Reques
 	ic := contextPool.Get().(*iam.Context)
 	defer func() { ic.Reset(); contextPool.Put(ic) }()
 	a.fillContext(ic, p, r)
-	d := a.decide(ctx, p, bucket, checks, ic, false)
-	a.record(ctx, p, r, d)
-	return d
+	sc := newScratch(p)
+	a.decide(ctx, p, bucket, checks, ic, false, sc)
+	a.record(ctx, p, r, &sc.d, ic)
+	return &sc.d
 }
 
 var contextPool = sync.Pool{New: func() any { return new(iam.Context) }}
@@ -163,13 +166,10 @@ func (a *Auth) fillContext(ic *iam.Context, p *Principal, r *http.Request) {
 	now := a.opts.Clock.Now()
 	ic.CurrentTime = now
 	ic.SecureTransport = r.TLS != nil
-	var forwardedFor []string
-	if len(a.opts.TrustedProxies) > 0 { // only a trusted proxy's header counts
-		forwardedFor = r.Header.Values("X-Forwarded-For")
-	}
-	ic.SourceIP = iam.SourceIP(r.RemoteAddr, forwardedFor, a.opts.TrustedProxies)
-	ic.UserAgent = r.UserAgent()
-	ic.Referer = r.Referer()
+	ic.SourceIP = a.sourceIP(r)
+	// r.UserAgent() and r.Referer() without canonicalizing the names.
+	ic.UserAgent = firstValue(r.Header, "User-Agent")
+	ic.Referer = firstValue(r.Header, "Referer")
 	ic.PrincipalAccount = a.opts.Account
 	switch p.Kind {
 	case PrincipalAnonymous:
@@ -187,7 +187,7 @@ func (a *Auth) fillContext(ic *iam.Context, p *Principal, r *http.Request) {
 	case PrincipalSession, PrincipalLDAPSession:
 		ic.PrincipalType = "AssumedRole"
 		ic.Username = p.User
-		ic.UserID = p.User + ":" + p.SessionName
+		ic.UserID = p.sessionUserID()
 		ic.PrincipalARN = p.ARN()
 		ic.TokenIssueTime = p.TokenIssued
 	}
@@ -206,41 +206,58 @@ func (a *Auth) fillContext(ic *iam.Context, p *Principal, r *http.Request) {
 	}
 }
 
-// decisionScratch holds a Decision with the policy set and identity
-// policies that evaluating it needs, so a decision costs one allocation.
+// decisionScratch holds a Decision with the Operation, policy set and
+// identity policies that making it needs, so a decision costs at most one
+// allocation (none when the principal's own scratch is free).
 type decisionScratch struct {
 	d   Decision
+	op  iam.Operation
 	set iam.PolicySet
 	ids [4]iam.NamedPolicy
 }
 
-// decide evaluates checks in order; the first that is not allowed decides.
-func (a *Auth) decide(ctx context.Context, p *Principal, bucket string, checks []iam.Check, ic *iam.Context, trace bool) *Decision {
-	// One allocation for the decision and the scratch its evaluation needs.
-	sc := new(decisionScratch)
+// authScratch is a Principal's room for its first decision.
+type authScratch struct {
+	taken atomic.Bool
+	sc    decisionScratch
+}
+
+// newScratch returns p's own scratch the first time (it was allocated with
+// p by the credential lookup) and a new one after that: a Decision is the
+// caller's to keep, so a scratch is never used twice.
+func newScratch(p *Principal) *decisionScratch {
+	if s := p.scratch; s != nil && !s.taken.Load() && s.taken.CompareAndSwap(false, true) {
+		return &s.sc
+	}
+	return new(decisionScratch)
+}
+
+// decide evaluates checks in order into sc.d; the first that is not
+// allowed decides.
+func (a *Auth) decide(ctx context.Context, p *Principal, bucket string, checks []iam.Check, ic *iam.Context, trace bool, sc *decisionScratch) {
 	d := &sc.d
 	if p.Kind == PrincipalRoot {
 		d.Allowed, d.Result, d.Reason = true, iam.Allowed, "root is allowed everything"
 		if len(checks) > 0 {
 			d.Check = checks[len(checks)-1]
 		}
-		return d
+		return
 	}
 	set := &sc.set
 	if err := a.policySet(ctx, p, bucket, set, sc.ids[:0], ic.PrincipalARN); err != nil {
 		d.Reason = err.Error()
-		return d
+		return
 	}
 	if p.Kind != PrincipalAnonymous && len(set.Identity) == 0 {
 		d.Reason = "no policy is attached to " + describe(p) + "; attach one (s3admin policy attach)"
 		if len(checks) > 0 {
 			d.Check = checks[0]
 		}
-		return d
+		return
 	}
 	if len(checks) == 0 {
 		d.Reason = "nothing to authorize"
-		return d
+		return
 	}
 	req := iam.Request{Context: ic}
 	for _, c := range checks {
@@ -257,12 +274,11 @@ func (a *Auth) decide(ctx context.Context, p *Principal, bucket string, checks [
 			} else {
 				d.Reason = "no policy allows " + c.Action + " on " + c.Resource + narrowedBy(set)
 			}
-			return d
+			return
 		}
 	}
 	d.Allowed = true
 	d.Reason = "allowed"
-	return d
 }
 
 // narrowedBy names the policies that may have narrowed an implicit deny, so
@@ -332,9 +348,10 @@ func (a *Auth) policySet(ctx context.Context, p *Principal, bucket string, set *
 	return nil
 }
 
-// policyCache keeps compiled policies. A named policy is recompiled when its
-// stored document changes; inline policies (service accounts, sessions) are
-// keyed by their owner's access key and document.
+// policyCache keeps compiled built-in and inline policies (service
+// accounts, sessions), the latter keyed by their owner's access key and
+// document. Stored named policies keep their compilation on the
+// directory's entry (policyEntry.compiled).
 type policyCache struct {
 	mu sync.RWMutex
 	m  map[cachedPolicyKey]*compiled
@@ -367,18 +384,14 @@ func (k cachedPolicyKind) String() string {
 }
 
 type compiled struct {
-	// src is the document as the caller passed it, held so that its
-	// address cannot be reused; doc is a private copy to compare against.
-	src, doc []byte
-	pol      *iam.Policy
-	err      error
+	doc []byte // a private copy of the document, to compare against
+	pol *iam.Policy
+	err error
 }
 
-// get returns the cached compilation of doc under key. The directory
-// replaces a stored policy's document rather than modifying it, so for a
-// named policy the very slice seen last time is the same document without
-// comparing bytes. Inline documents come from the caller's Principal,
-// which may rewrite them in place: those are always compared.
+// get returns the cached compilation of doc under key. Inline documents
+// come from the caller's Principal, which may rewrite them in place: they
+// are always compared.
 func (c *policyCache) get(key cachedPolicyKey, doc []byte) (*compiled, bool) {
 	c.mu.RLock()
 	e := c.m[key]
@@ -386,7 +399,7 @@ func (c *policyCache) get(key cachedPolicyKey, doc []byte) (*compiled, bool) {
 	if e == nil || len(e.doc) != len(doc) {
 		return nil, false
 	}
-	if len(doc) == 0 || key.kind == kindNamed && &e.src[0] == &doc[0] || bytes.Equal(e.doc, doc) {
+	if len(doc) == 0 || bytes.Equal(e.doc, doc) {
 		return e, true
 	}
 	return nil, false
@@ -400,7 +413,7 @@ func (c *policyCache) put(key cachedPolicyKey, doc []byte, pol *iam.Policy, err 
 	if len(c.m) > 100_000 {
 		clear(c.m) // inline policies of many sessions: start over
 	}
-	c.m[key] = &compiled{src: doc, doc: bytes.Clone(doc), pol: pol, err: err}
+	c.m[key] = &compiled{doc: bytes.Clone(doc), pol: pol, err: err}
 	c.mu.Unlock()
 }
 
@@ -422,24 +435,21 @@ func (c *policyCache) named(d *Directory, name string) (*iam.Policy, error) {
 	}
 	d.mu.RLock()
 	pe := d.cache.policies[name]
-	var doc []byte
-	if pe != nil {
-		doc = pe.doc
-	}
 	d.mu.RUnlock()
 	if pe == nil {
 		return nil, nil
 	}
-	e, ok := c.get(cachedPolicyKey{kindNamed, name}, doc)
-	if !ok {
-		pol, err := iam.Parse(doc)
-		if err != nil {
-			err = errors.New("policy " + name + " no longer validates: " + strings.TrimPrefix(err.Error(), "iam: "))
-		}
-		c.put(cachedPolicyKey{kindNamed, name}, doc, pol, err)
-		return pol, err
+	// The entry's document never changes (an update replaces the entry), so
+	// its compilation is kept on the entry itself.
+	if e := pe.compiled.Load(); e != nil {
+		return e.pol, e.err
 	}
-	return e.pol, e.err
+	pol, err := iam.Parse(pe.doc)
+	if err != nil {
+		err = errors.New("policy " + name + " no longer validates: " + strings.TrimPrefix(err.Error(), "iam: "))
+	}
+	pe.compiled.Store(&compiled{pol: pol, err: err})
+	return pol, err
 }
 
 func (c *policyCache) inline(key cachedPolicyKey, doc []byte) (*iam.Policy, error) {
@@ -454,8 +464,9 @@ func (c *policyCache) inline(key cachedPolicyKey, doc []byte) (*iam.Policy, erro
 	return pol, err
 }
 
-// record sends a decision to the hook and the log.
-func (a *Auth) record(ctx context.Context, p *Principal, r *http.Request, d *Decision) {
+// record sends a decision to the hook and the log. ic is the request
+// context fillContext filled, nil when there is none.
+func (a *Auth) record(ctx context.Context, p *Principal, r *http.Request, d *Decision, ic *iam.Context) {
 	if a.opts.DecisionHook == nil && !a.log.Enabled(ctx, levelFor(d)) {
 		return
 	}
@@ -469,7 +480,11 @@ func (a *Auth) record(ctx context.Context, p *Principal, r *http.Request, d *Dec
 		Resource:  d.Check.Resource,
 		Decision:  d.Result.String(),
 		Reason:    d.Reason,
-		SourceIP:  iam.SourceIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), a.opts.TrustedProxies).String(),
+	}
+	if ic != nil {
+		rec.SourceIP = ic.SourceIP.String()
+	} else {
+		rec.SourceIP = a.sourceIP(r).String()
 	}
 	if d.Allowed {
 		rec.Decision = "allowed"
@@ -494,4 +509,78 @@ func levelFor(d *Decision) slog.Level {
 		return slog.LevelDebug
 	}
 	return slog.LevelInfo
+}
+
+// sourceIP is iam.SourceIP of r (X-Forwarded-For counts only from a
+// trusted proxy) with a fast path for the usual "a.b.c.d:port" peer.
+func (a *Auth) sourceIP(r *http.Request) netip.Addr {
+	if addr, ok := parseIPv4Port(r.RemoteAddr); ok && !trusted(addr, a.opts.TrustedProxies) {
+		return addr // what iam.SourceIP returns for an untrusted peer
+	}
+	var forwardedFor []string
+	if len(a.opts.TrustedProxies) > 0 { // only a trusted proxy's header counts
+		forwardedFor = r.Header.Values("X-Forwarded-For")
+	}
+	return iam.SourceIP(r.RemoteAddr, forwardedFor, a.opts.TrustedProxies)
+}
+
+func trusted(addr netip.Addr, proxies []netip.Prefix) bool {
+	for _, p := range proxies {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseIPv4Port parses the canonical "a.b.c.d:port" form of an IPv4 peer
+// address (no leading zeros, port at most 65535). ok is false for anything
+// else, which the caller leaves to netip; when ok, the address is the one
+// netip.ParseAddrPort gives.
+func parseIPv4Port(s string) (addr netip.Addr, ok bool) {
+	var ip [4]byte
+	i := 0
+	for n := range 4 {
+		if n > 0 {
+			if i >= len(s) || s[i] != '.' {
+				return addr, false
+			}
+			i++
+		}
+		v, j, ok := decimal(s, i, 3)
+		if !ok || v > 255 {
+			return addr, false
+		}
+		ip[n], i = byte(v), j
+	}
+	if i >= len(s) || s[i] != ':' {
+		return addr, false
+	}
+	port, j, ok := decimal(s, i+1, 5)
+	if !ok || port > 65535 || j != len(s) {
+		return addr, false
+	}
+	return netip.AddrFrom4(ip), true
+}
+
+// decimal reads 1 to max digits of s from i, without a leading zero unless
+// the number is 0, and returns their value and the index after them.
+func decimal(s string, i, max int) (v, end int, ok bool) {
+	start := i
+	for i < len(s) && i-start < max && '0' <= s[i] && s[i] <= '9' {
+		v = v*10 + int(s[i]-'0')
+		i++
+	}
+	if i == start || s[start] == '0' && i-start > 1 {
+		return 0, i, false
+	}
+	return v, i, true
+}
+
+// firstValue is http.Header.Get for a name already in canonical form.
+func firstValue(h http.Header, canonical string) string {
+	if v := h[canonical]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }

@@ -48,10 +48,20 @@ type DirectoryOptions struct {
 	// [Directory.Healthy] reports an error and the facade fails closed.
 	// 0 means 30 seconds. Only used with HealthInterval.
 	StaleAfter time.Duration
+
+	// arnAccount, set by the facade, makes the cache keep each user's
+	// IAM ARN (arn:aws:iam::<account>:user/<name>) so that requests need
+	// not build it.
+	arnAccount string
 }
 
 // DirectoryOption changes [DirectoryOptions].
 type DirectoryOption func(*DirectoryOptions)
+
+// withARNAccount makes the cache keep every user's ARN in this account.
+func withARNAccount(account string) DirectoryOption {
+	return func(o *DirectoryOptions) { o.arnAccount = account }
+}
 
 // WithClock sets [DirectoryOptions.Clock].
 func WithClock(c Clock) DirectoryOption { return func(o *DirectoryOptions) { o.Clock = c } }
@@ -149,6 +159,7 @@ func NewDirectory(ctx context.Context, st store.Store, opts ...DirectoryOption) 
 		attempts: o.MaxAttempts,
 		cache:    newCache(),
 	}
+	d.cache.account = o.arnAccount
 	if d.clock == nil {
 		d.clock = SystemClock{}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/s3auth/s3auth/posix"
 )
@@ -30,6 +31,9 @@ type cache struct {
 	inflight int   // own store writes under way
 	watching bool  // a watch follows the store
 	watchRev int64 // revision of the last change the watch delivered
+
+	// account, when set, is the account of the users' ARNs (userEntry.arn).
+	account string
 }
 
 type userEntry struct {
@@ -42,6 +46,9 @@ type userEntry struct {
 	disabled   bool
 	deleting   bool
 	unusable   bool // the secret could not be opened
+	// arn is arn:aws:iam::<cache.account>:user/<name>; "" when the cache
+	// has no account.
+	arn string
 }
 
 type svcEntry struct {
@@ -66,6 +73,10 @@ type policyEntry struct {
 	doc      []byte
 	attached int
 	updated  int64
+	// compiled is doc compiled, set by the first authorization that needs
+	// it (policyCache.named). doc never changes: an update replaces the
+	// entry, and with it this pointer.
+	compiled atomic.Pointer[compiled]
 }
 
 type ldapEntry struct {
@@ -174,6 +185,9 @@ func (c *cache) put(s *sealer, key string, value []byte, rev int64) error {
 		}
 		e := &userEntry{rev: rev, policies: r.Policies, validAfter: r.SessionsValidAfter, created: r.Created,
 			owner: r.Posix.owner(), disabled: r.Disabled, deleting: r.Deleting}
+		if c.account != "" {
+			e.arn = userARN(c.account, n)
+		}
 		var err error
 		e.secret, err = openSecret(s, key, r.secretField)
 		e.unusable = err != nil
@@ -286,11 +300,26 @@ func (c *cache) prune() {
 // it too. Its Policies and OwnPolicy slices are shared with the cache and
 // must not be modified.
 func (d *Directory) LookupCredential(accessKey string) (Credential, bool) {
+	c, _, ok := d.lookupCredential(accessKey)
+	return c, ok
+}
+
+// credentialExtra is what the facade needs beside a Credential: the ARN of
+// the user (the parent of a service account), "" when the cache keeps no
+// ARNs, and when that user was created (Unix ns, 0 when unknown).
+type credentialExtra struct {
+	arn     string
+	created int64
+}
+
+// lookupCredential is LookupCredential with the user's ARN and creation
+// time, read under the same lock.
+func (d *Directory) lookupCredential(accessKey string) (Credential, credentialExtra, bool) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	if u := d.cache.users[accessKey]; u != nil {
 		if u.unusable {
-			return Credential{}, false
+			return Credential{}, credentialExtra{}, false
 		}
 		return Credential{
 			Kind:               CredentialUser,
@@ -300,15 +329,15 @@ func (d *Directory) LookupCredential(accessKey string) (Credential, bool) {
 			Posix:              u.owner,
 			Policies:           u.policies,
 			SessionsValidAfter: fromNanos(u.validAfter),
-		}, true
+		}, credentialExtra{arn: u.arn, created: u.created}, true
 	}
 	s := d.cache.svcs[accessKey]
 	if s == nil || s.unusable {
-		return Credential{}, false
+		return Credential{}, credentialExtra{}, false
 	}
 	p := d.cache.users[s.parent]
 	if p == nil { // orphan (parent removed): fail closed
-		return Credential{}, false
+		return Credential{}, credentialExtra{}, false
 	}
 	return Credential{
 		Kind:               CredentialServiceAccount,
@@ -320,7 +349,7 @@ func (d *Directory) LookupCredential(accessKey string) (Credential, bool) {
 		Policies:           p.policies,
 		OwnPolicy:          s.policy,
 		SessionsValidAfter: fromNanos(p.validAfter),
-	}, true
+	}, credentialExtra{arn: p.arn, created: p.created}, true
 }
 
 // LDAPPolicies returns the names of the policies attached to any of the

@@ -11,17 +11,24 @@ import (
 // S3 canonicalization (aws-spec §1.2). Everything here appends to caller
 // buffers so that a verification allocates nothing on the hot path.
 
-// bufPool holds scratch buffers for canonical requests.
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+// canonBufs are the scratch buffers of one signature check: the canonical
+// request followed by the string to sign, and room for sorting the query.
+type canonBufs struct{ b, tmp []byte }
 
-func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+// canonPool recycles canonBufs.
+var canonPool = sync.Pool{New: func() any {
+	return &canonBufs{b: make([]byte, 0, 1024), tmp: make([]byte, 0, 1024)}
+}}
 
-func putBuf(b *[]byte) {
-	if cap(*b) > 64<<10 {
-		return // do not keep huge buffers alive
+func getCanonBufs() *canonBufs { return canonPool.Get().(*canonBufs) }
+
+// put returns the buffers to the pool, unless a huge request grew them.
+func (c *canonBufs) put() {
+	if cap(c.b) > 64<<10 || cap(c.tmp) > 64<<10 {
+		return
 	}
-	*b = (*b)[:0]
-	bufPool.Put(b)
+	c.b, c.tmp = c.b[:0], c.tmp[:0]
+	canonPool.Put(c)
 }
 
 const upperHex = "0123456789ABCDEF"
@@ -306,15 +313,16 @@ func appendCanonicalHeaderValue(b []byte, values []string) []byte {
 // It looks at eight bytes at a time and at single bytes only around a
 // byte <= ' '.
 func clean(v string) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for i := 0; i < len(v); {
+		var x uint64
 		if i+8 <= len(v) {
-			x := uint64(v[i]) | uint64(v[i+1])<<8 | uint64(v[i+2])<<16 | uint64(v[i+3])<<24 |
-				uint64(v[i+4])<<32 | uint64(v[i+5])<<40 | uint64(v[i+6])<<48 | uint64(v[i+7])<<56
-			if (x-0x21*ones)&^x&highs == 0 { // no byte < 0x21 among the eight
-				i += 8
-				continue
-			}
+			x = load64(v[i:])
+		} else {
+			x = loadTail(v[i:], 'a')
+		}
+		if (x-0x21*swarOnes)&^x&swarHighs == 0 { // no byte < 0x21 among the eight
+			i += 8
+			continue
 		}
 		for end := min(i+8, len(v)); i < end; i++ {
 			if c := v[i]; c <= ' ' {

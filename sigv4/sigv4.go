@@ -276,25 +276,6 @@ func (r *Result) IsSigned(header string) bool {
 	return false
 }
 
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		ca, cb := a[i], b[i]
-		if 'A' <= ca && ca <= 'Z' {
-			ca += 'a' - 'A'
-		}
-		if 'A' <= cb && cb <= 'Z' {
-			cb += 'a' - 'A'
-		}
-		if ca != cb {
-			return false
-		}
-	}
-	return true
-}
-
 // Verify authenticates r as an S3 request (service "s3"). See
 // [Verifier.VerifyService].
 func (v *Verifier) Verify(r *http.Request) (*Result, error) {

@@ -230,7 +230,7 @@ func checkSignedHeaderRules(r *http.Request, names []string, sv *signedValues) (
 	sv.exact = true
 	var missing []string
 	for k, v := range r.Header {
-		xamz := len(k) > 6 && equalFoldASCII(k[:6], "x-amz-")
+		xamz := hasXAmzPrefix(k)
 		i, known := indexNameFold(names, k)
 		switch {
 		case !known:
@@ -258,6 +258,14 @@ func checkSignedHeaderRules(r *http.Request, names []string, sv *signedValues) (
 		return false, errNotSigned(missing)
 	}
 	return digest, nil
+}
+
+// hasXAmzPrefix reports whether the header name k is "x-amz-" (any case)
+// followed by at least one byte. c|0x20 folds exactly the two cases of a
+// letter onto the lower one, and no other byte onto a letter.
+func hasXAmzPrefix(k string) bool {
+	return len(k) > 6 && k[0]|0x20 == 'x' && k[1] == '-' && k[2]|0x20 == 'a' &&
+		k[3]|0x20 == 'm' && k[4]|0x20 == 'z' && k[5] == '-'
 }
 
 // isChecksumValueHeader reports whether the x-amz-* header k carries a
@@ -377,11 +385,17 @@ func hashGenericBody(r *http.Request) (string, *Error) {
 // pooled buffer and compares the HMAC with the one provided, in constant
 // time.
 func (v *Verifier) checkSignature(r *http.Request, a *authorization, names []string, sv *signedValues, amzDate, payloadHash string, presigned bool, key *macKey) *Error {
-	bp, tp := getBuf(), getBuf()
-	defer putBuf(bp)
-	defer putBuf(tp)
-	b, tmp := (*bp)[:0], (*tp)[:0]
-	defer func() { *bp, *tp = b[:0], tmp[:0] }()
+	c := getCanonBufs()
+	e := v.checkSignatureWith(c, r, a, names, sv, amzDate, payloadHash, presigned, key)
+	c.put()
+	return e
+}
+
+// checkSignatureWith is checkSignature with its scratch buffers, which it
+// leaves (possibly grown) in c.
+func (v *Verifier) checkSignatureWith(c *canonBufs, r *http.Request, a *authorization, names []string, sv *signedValues, amzDate, payloadHash string, presigned bool, key *macKey) *Error {
+	b, tmp := c.b[:0], c.tmp[:0]
+	defer func() { c.b, c.tmp = b, tmp }()
 
 	method := r.Method
 	if method == "" {

@@ -1,0 +1,244 @@
+package sigv4
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// The word-at-a-time helpers are checked against byte-by-byte references
+// on every byte value and on random strings built from the bytes where
+// case folding and range tests can go wrong.
+
+// edgyBytes are letters of both cases and their neighbours, the bytes that
+// case folding by OR-ing 0x20 would confuse ('@' '`', '[' '{', '_' DEL),
+// white space, separators, and bytes with the high bit set.
+const edgyBytes = "aAzZmMxX@`[{\\|]}^~_\x7f-;:/09 \t\r\n\x00\x80\xc1\xff.!#$%&'*+"
+
+func randomString(rng *rand.Rand, alphabet string, maxLen int) string {
+	var b strings.Builder
+	for range rng.IntN(maxLen + 1) {
+		b.WriteByte(alphabet[rng.IntN(len(alphabet))])
+	}
+	return b.String()
+}
+
+func refEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	lower := func(c byte) byte {
+		if 'A' <= c && c <= 'Z' {
+			return c + 'a' - 'A'
+		}
+		return c
+	}
+	for i := 0; i < len(a); i++ {
+		if lower(a[i]) != lower(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestEqualFoldASCIIEveryBytePair(t *testing.T) {
+	t.Parallel()
+	// Every pair of bytes, at every position of a word and in the tail.
+	for _, n := range []int{1, 7, 8, 9, 15, 16, 21} {
+		for pos := 0; pos < n; pos++ {
+			for x := 0; x < 256; x++ {
+				for y := 0; y < 256; y++ {
+					a, b := []byte(strings.Repeat("k", n)), []byte(strings.Repeat("K", n))
+					a[pos], b[pos] = byte(x), byte(y)
+					if got, want := equalFoldASCII(string(a), string(b)), refEqualFold(string(a), string(b)); got != want {
+						t.Fatalf("equalFoldASCII(%q, %q) = %v, want %v", a, b, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestEqualFoldASCIIRandom(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		a := randomString(rng, edgyBytes, 24)
+		b := []byte(a)
+		for range rng.IntN(3) {
+			if len(b) > 0 {
+				b[rng.IntN(len(b))] = edgyBytes[rng.IntN(len(edgyBytes))]
+			}
+		}
+		if got, want := equalFoldASCII(a, string(b)), refEqualFold(a, string(b)); got != want {
+			t.Fatalf("equalFoldASCII(%q, %q) = %v, want %v", a, b, got, want)
+		}
+	}
+}
+
+func TestHasXAmzPrefix(t *testing.T) {
+	t.Parallel()
+	for x := 0; x < 256; x++ {
+		for pos := 0; pos < 6; pos++ {
+			k := []byte("X-Amz-Date")
+			k[pos] = byte(x)
+			want := len(k) > 6 && refEqualFold(string(k[:6]), "x-amz-")
+			if got := hasXAmzPrefix(string(k)); got != want {
+				t.Fatalf("hasXAmzPrefix(%q) = %v, want %v", k, got, want)
+			}
+		}
+	}
+	for _, k := range []string{"", "x-amz-", "X-AMZ-", "x-amz-a", "X-Amz-Meta-A"} {
+		if got, want := hasXAmzPrefix(k), len(k) > 6 && refEqualFold(k[:6], "x-amz-"); got != want {
+			t.Errorf("hasXAmzPrefix(%q) = %v, want %v", k, got, want)
+		}
+	}
+}
+
+func refClean(v string) bool {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '\t' || c == '\r' || c == '\n':
+			return false
+		case c == ' ' && i+1 < len(v) && v[i+1] == ' ':
+			return false
+		}
+	}
+	return true
+}
+
+func TestCleanRandom(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 200000 {
+		v := trimOWS(randomString(rng, "ab  \t\r\n\x00\x1f!\x7f\xff", 40))
+		if got, want := clean(v), refClean(v); got != want {
+			t.Fatalf("clean(%q) = %v, want %v", v, got, want)
+		}
+	}
+}
+
+// TestParseSignedHeadersFastPath checks that the word-at-a-time parser
+// agrees with the byte-by-byte one (names and message) whenever it
+// decides, and that it decides for the lists signers send.
+func TestParseSignedHeadersFastPath(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 6))
+	names := []string{"a", "b", "content-md5", "host", "x-amz-date", "x-amz-content-sha256", "range", "amz-sdk-request", "x-amz-meta-9"}
+	decided := 0
+	for i := range 300000 {
+		var s string
+		if i%2 == 0 {
+			// A plausible list: some names, maybe out of order or with
+			// an odd byte.
+			var parts []string
+			for range 1 + rng.IntN(8) {
+				parts = append(parts, names[rng.IntN(len(names))])
+			}
+			s = strings.Join(parts, ";")
+			if rng.IntN(4) == 0 && len(s) > 0 {
+				b := []byte(s)
+				b[rng.IntN(len(b))] = edgyBytes[rng.IntN(len(edgyBytes))]
+				s = string(b)
+			}
+		} else {
+			s = randomString(rng, "abz09-;;_A. ", 30)
+		}
+		var d1, d2 [4]string
+		got, gotMsg, ok := parseCommonSignedHeaders(d1[:0], s)
+		if !ok {
+			if len(got) != 0 {
+				t.Fatalf("%q: undecided, but appended %q", s, got)
+			}
+			continue
+		}
+		decided++
+		want, wantMsg := parseAnySignedHeaders(d2[:0], s)
+		if gotMsg != wantMsg || (wantMsg == "" && strings.Join(got, ";") != strings.Join(want, ";")) {
+			t.Fatalf("%q: fast (%q, %q), byte by byte (%q, %q)", s, got, gotMsg, want, wantMsg)
+		}
+	}
+	if decided < 100000 {
+		t.Fatalf("the fast parser decided only %d of 300000 lists", decided)
+	}
+	if _, _, ok := parseCommonSignedHeaders(nil, "amz-sdk-invocation-id;amz-sdk-request;host;range;x-amz-content-sha256;x-amz-date"); !ok {
+		t.Fatal("the fast parser does not decide an SDK's list")
+	}
+}
+
+// TestParseSDKAuthorizationAgrees checks that whenever the fast parser
+// accepts a header, the general parser accepts it with the same result,
+// on mutations of SDK-shaped headers.
+func TestParseSDKAuthorizationAgrees(t *testing.T) {
+	t.Parallel()
+	const sig = "fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024"
+	bases := []string{
+		"AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, Signature=" + sig,
+		"AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,SignedHeaders=host;x-amz-date,Signature=" + sig,
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	accepted := 0
+	for i := range 300000 {
+		b := []byte(bases[i%len(bases)])
+		for range rng.IntN(3) {
+			switch p := rng.IntN(len(b)); rng.IntN(3) {
+			case 0:
+				b[p] = edgyBytes[rng.IntN(len(edgyBytes))]
+			case 1:
+				b = append(b[:p], b[p+1:]...)
+			default:
+				b = append(b[:p], append([]byte{edgyBytes[rng.IntN(len(edgyBytes))]}, b[p:]...)...)
+			}
+		}
+		h := string(b)
+		var n1, n2 [12]string
+		fast, ok := parseSDKAuthorization(h, n1[:0])
+		if !ok {
+			continue
+		}
+		accepted++
+		general, err := parseAnyAuthorization(h, n2[:0])
+		if err != nil {
+			t.Fatalf("%q: fast parser accepts, general parser says %v", h, err)
+		}
+		if strings.Join(fast.names, ";") != strings.Join(general.names, ";") {
+			t.Fatalf("%q: names %q vs %q", h, fast.names, general.names)
+		}
+		if fast.credential != general.credential || fast.accessKey != general.accessKey || fast.scope != general.scope ||
+			fast.date != general.date || fast.region != general.region || fast.service != general.service ||
+			fast.signedHeaders != general.signedHeaders || fast.signatureHex != general.signatureHex || fast.signature != general.signature {
+			t.Fatalf("%q: fast %+v, general %+v", h, fast, general)
+		}
+	}
+	if accepted < 1000 {
+		t.Fatalf("the fast parser accepted only %d mutated headers", accepted)
+	}
+}
+
+// FuzzAuthorizationFastPath: whenever the fast parsers decide, the general
+// ones agree.
+func FuzzAuthorizationFastPath(f *testing.F) {
+	f.Add("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024")
+	f.Add("AWS4-HMAC-SHA256 Credential=A/20130524/r/s3/aws4_request,SignedHeaders=a;b;c,Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024")
+	f.Fuzz(func(t *testing.T, h string) {
+		var n1, n2 [12]string
+		if fast, ok := parseSDKAuthorization(h, n1[:0]); ok {
+			general, err := parseAnyAuthorization(h, n2[:0])
+			if err != nil || strings.Join(fast.names, ";") != strings.Join(general.names, ";") ||
+				fast.credential != general.credential || fast.signedHeaders != general.signedHeaders || fast.signature != general.signature {
+				t.Fatalf("%q: fast %+v, general %+v (%v)", h, fast, general, err)
+			}
+		}
+		_, sh, _ := strings.Cut(h, "SignedHeaders=")
+		sh, _, _ = strings.Cut(sh, ",")
+		if sh == "" {
+			return
+		}
+		if got, msg, ok := parseCommonSignedHeaders(n1[:0], sh); ok {
+			want, wantMsg := parseAnySignedHeaders(n2[:0], sh)
+			if msg != wantMsg || (msg == "" && strings.Join(got, ";") != strings.Join(want, ";")) {
+				t.Fatalf("%q: fast (%q, %q), byte by byte (%q, %q)", sh, got, msg, want, wantMsg)
+			}
+		}
+	})
+}

@@ -2,7 +2,10 @@ package sigv4
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding"
+	"encoding/binary"
 	"encoding/hex"
 	"hash"
 	"io"
@@ -88,16 +91,16 @@ func (b *Body) nextChunk() error {
 		return newError(ErrCodeIncompleteBody, "the aws-chunked body carries more bytes than x-amz-decoded-content-length (%d)", b.decodedLength)
 	}
 	if signed {
-		data, err := b.readChunkData(size)
-		if err != nil {
-			return err
-		}
+		var data []byte
 		if size > 0 {
+			if data, err = b.readChunkData(size); err != nil {
+				return err
+			}
 			if err := b.expectCRLF(); err != nil {
 				return err
 			}
 		}
-		if err := b.verifyChunk(); err != nil {
+		if err := b.verifyChunk(data); err != nil {
 			return err
 		}
 		b.update(data)
@@ -265,11 +268,17 @@ func (b *Body) readChunkData(size int64) ([]byte, error) {
 	return buf, nil
 }
 
-// verifyChunk checks b.chunkSig against the chunk hash in b.sha and
+// verifyChunk checks b.chunkSig against the chunk hash in b.sha (the
+// constant hash of no bytes for the final chunk, when data is empty) and
 // advances the chain.
-func (b *Body) verifyChunk() error {
-	hex.Encode(b.sts[b.stsHash:b.stsHash+64], b.sha.Sum(b.sum[:0]))
-	hex.Encode(b.computed[:], b.key.sum(b.sts, b.sum[:0]))
+func (b *Body) verifyChunk(data []byte) error {
+	hashHex := b.sts[b.stsHash : b.stsHash+64]
+	if len(data) == 0 {
+		copy(hashHex, emptySHA256)
+	} else {
+		encodeHex(hashHex, b.sha.Sum(b.sum[:0]))
+	}
+	encodeHex(b.computed[:], b.chunkMAC(b.sum[:0]))
 	if subtle.ConstantTimeCompare(b.computed[:], b.chunkSig[:]) != 1 {
 		e := newError(ErrCodeSignatureDoesNotMatch, "The request signature we calculated does not match the signature you provided: an aws-chunked chunk signature is wrong (chunk altered, reordered or not chained from the request signature).")
 		e.StringToSign = string(b.sts)
@@ -277,6 +286,63 @@ func (b *Body) verifyChunk() error {
 	}
 	copy(b.sts[b.stsPrev:b.stsPrev+64], b.chunkSig[:])
 	return nil
+}
+
+// initChunkMAC prepares chunkMAC: the SHA-256 state after the key's inner
+// pad and the whole 64-byte blocks of the string to sign's constant head
+// (algorithm, date and scope), so that a chunk's HMAC hashes one block
+// less. Without it (a digest that cannot marshal its state, which
+// crypto/sha256's always can) chunkMAC uses macKey.sum.
+func (b *Body) initChunkMAC() {
+	n := b.stsPrev &^ (sha256.BlockSize - 1)
+	u, ok := b.sha.(encoding.BinaryUnmarshaler)
+	a, ok2 := b.sha.(encoding.BinaryAppender)
+	if n == 0 || !ok || !ok2 || b.key.inner == nil || b.key.outer == nil || u.UnmarshalBinary(b.key.inner) != nil {
+		b.sha.Reset()
+		return
+	}
+	b.sha.Write(b.sts[:n])
+	st, err := a.AppendBinary(b.macState[:0])
+	b.sha.Reset()
+	if err != nil {
+		return
+	}
+	b.macInner, b.macSkip, b.shaState = st, n, u
+}
+
+// chunkMAC returns HMAC(signing key, b.sts) appended to out[:0]. It runs
+// on b.sha, which is free between the chunk hash and the next chunk; the
+// key-derived state it leaves there is reset before the next chunk and
+// before the digest goes back to its pool.
+func (b *Body) chunkMAC(out []byte) []byte {
+	if b.macInner == nil || b.shaState.UnmarshalBinary(b.macInner) != nil {
+		return b.key.sum(b.sts, out)
+	}
+	b.sha.Write(b.sts[b.macSkip:])
+	out = b.sha.Sum(out[:0])
+	if b.shaState.UnmarshalBinary(b.key.outer) != nil {
+		return b.key.sum(b.sts, out)
+	}
+	b.sha.Write(out)
+	return b.sha.Sum(out[:0])
+}
+
+// encodeHex writes the lower-case hex digits of src to dst[:2*len(src)],
+// four bytes at a time without tables or branches on the data (it encodes
+// digests and MACs).
+func encodeHex(dst, src []byte) {
+	dst = dst[:2*len(src)]
+	for len(src) >= 4 {
+		x := uint64(binary.BigEndian.Uint32(src))
+		x = (x | x<<16) & 0x0000ffff0000ffff
+		x = (x | x<<8) & 0x00ff00ff00ff00ff
+		x = (x<<4 | x) & 0x0f0f0f0f0f0f0f0f // one nibble per byte, high nibble first
+		// '0'+d for d < 10, 'a'+d-10 = '0'+d+39 otherwise.
+		x += 0x3030303030303030 + ((x+0x0606060606060606)>>4&0x0101010101010101)*0x27
+		binary.BigEndian.PutUint64(dst, x)
+		src, dst = src[4:], dst[8:]
+	}
+	hex.Encode(dst, src)
 }
 
 // expectCRLF consumes the CRLF that ends chunk data.
@@ -297,17 +363,12 @@ func (b *Body) expectCRLF() error {
 
 // expectEOF checks that nothing follows the end of the aws-chunked body.
 func (b *Body) expectEOF() error {
-	var one [1]byte
-	for {
-		n, err := b.br.Read(one[:])
-		if n > 0 {
-			return newError(ErrCodeInvalidRequest, "malformed aws-chunked body: data after the final chunk")
-		}
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return sourceError(err)
-		}
+	switch _, err := b.br.Peek(1); err {
+	case nil:
+		return newError(ErrCodeInvalidRequest, "malformed aws-chunked body: data after the final chunk")
+	case io.EOF:
+		return nil
+	default:
+		return sourceError(err)
 	}
 }

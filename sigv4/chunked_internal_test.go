@@ -757,3 +757,71 @@ func TestChunkedLimits(t *testing.T) {
 		t.Fatalf("trailer over the limit: %v", err)
 	}
 }
+
+func TestEncodeHex(t *testing.T) {
+	t.Parallel()
+	src := make([]byte, 41)
+	for i := range src {
+		src[i] = byte(i*67 + 13)
+	}
+	src[0], src[1], src[2], src[3] = 0x00, 0xff, 0x09, 0xa0 // both ends and both sides of 9/a
+	for n := 0; n <= len(src); n++ {
+		got := make([]byte, 2*n+3)
+		encodeHex(got, src[:n])
+		if want := hex.EncodeToString(src[:n]); string(got[:2*n]) != want || !bytes.Equal(got[2*n:], make([]byte, 3)) {
+			t.Fatalf("encodeHex(%x) = %q, want %q and nothing written after it", src[:n], got, want)
+		}
+	}
+	for v := range 256 {
+		var got [2]byte
+		encodeHex(got[:], []byte{byte(v)})
+		if want := hex.EncodeToString([]byte{byte(v)}); string(got[:]) != want {
+			t.Fatalf("encodeHex(%#x) = %q, want %q", v, got, want)
+		}
+		var got4 [8]byte
+		encodeHex(got4[:], []byte{byte(v), byte(v), byte(v), byte(v)})
+		if want := strings.Repeat(hex.EncodeToString([]byte{byte(v)}), 4); string(got4[:]) != want {
+			t.Fatalf("encodeHex(4 x %#x) = %q, want %q", v, got4, want)
+		}
+	}
+}
+
+// TestChunkMAC checks the chunk HMAC that starts from a precomputed state
+// against crypto/hmac, for heads of the string to sign shorter than, equal
+// to and longer than a SHA-256 block, over a chain of chunks.
+func TestChunkMAC(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, date, scope string
+		precomputed       bool
+	}{
+		{"short head (no whole block)", "d", "s", false},
+		{"head of exactly one block", testDate, strings.Repeat("s", 64-25-len(testDate)-2), true},
+		{"usual head", testDate, testScope, true},
+		{"head over two blocks", testDate, testScope + strings.Repeat("x", 80), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := testParams(PayloadStreamingSigned, http.Header{"X-Amz-Decoded-Content-Length": {"0"}}, 0)
+			p.amzDate, p.scope = tc.date, tc.scope
+			b, err := newPayloadReader(io.NopCloser(bytes.NewReader(nil)), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (b.macInner != nil) != tc.precomputed {
+				t.Fatalf("precomputed state: %v, want %v", b.macInner != nil, tc.precomputed)
+			}
+			for i := range 3 {
+				b.sts[b.stsHash] = byte('0' + i) // a different chunk hash each time
+				var out [sha256.Size]byte
+				got := b.chunkMAC(out[:0])
+				m := hmac.New(sha256.New, testKey())
+				m.Write(b.sts)
+				if want := m.Sum(nil); !bytes.Equal(got, want) {
+					t.Fatalf("chunk %d: chunkMAC = %x, want %x", i, got, want)
+				}
+				copy(b.sts[b.stsPrev:], hex.EncodeToString(got))
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/md5"
 	"crypto/sha256"
+	"encoding"
 	"encoding/hex"
 	"errors"
 	"hash"
@@ -118,6 +119,10 @@ type Body struct {
 	stsHash    int // offset of the chunk hash in sts
 	chunkSig   [64]byte
 	computed   [64]byte
+	macInner   []byte                     // chunkMAC's start state (in macState), nil to use key.sum
+	macSkip    int                        // bytes of sts that macInner has absorbed
+	shaState   encoding.BinaryUnmarshaler // sha, to restore macInner and key.outer
+	macState   [112]byte
 	sum        [sha256.Size]byte
 	maxChunk   int64
 	maxTrailer int
@@ -243,6 +248,7 @@ func (b *Body) initChunked(p payloadParams, h http.Header) error {
 		b.stsHash = len(sts)
 		sts = append(sts, emptySHA256...)
 		b.sts = sts
+		b.initChunkMAC()
 	}
 	b.br = lineReaderPool.Get().(*bufio.Reader)
 	b.br.Reset(b.src)

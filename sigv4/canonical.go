@@ -315,9 +315,12 @@ func appendCanonicalHeaderValue(b []byte, values []string) []byte {
 func clean(v string) bool {
 	for i := 0; i < len(v); {
 		var x uint64
-		if i+8 <= len(v) {
+		switch {
+		case i+8 <= len(v):
 			x = load64(v[i:])
-		} else {
+		case len(v) >= 8:
+			x = loadLast(v, len(v)-i, 'a')
+		default:
 			x = loadTail(v[i:], 'a')
 		}
 		if (x-0x21*swarOnes)&^x&swarHighs == 0 { // no byte < 0x21 among the eight

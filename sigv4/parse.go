@@ -264,9 +264,12 @@ func parseCommonSignedHeaders(dst []string, s string) (_ []string, msg string, o
 	in, prev, start := dst, "", 0
 	for i := 0; i < len(s); i += 8 {
 		var x uint64
-		if i+8 <= len(s) {
+		switch {
+		case i+8 <= len(s):
 			x = load64(s[i:])
-		} else {
+		case len(s) >= 8:
+			x = loadLast(s, len(s)-i, 'a')
+		default:
 			x = loadTail(s[i:], 'a')
 		}
 		semis, common := commonNameBytes(x)

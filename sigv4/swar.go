@@ -20,6 +20,13 @@ func load64(s string) uint64 {
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
+// loadLast reads the last n (1-7) bytes of s, which holds at least eight,
+// as a word whose missing high bytes are pad.
+func loadLast(s string, n int, pad byte) uint64 {
+	shift := uint(8 * (8 - n))
+	return load64(s[len(s)-8:])>>shift | uint64(pad)*swarOnes<<(64-shift)
+}
+
 // loadTail reads the up to 7 bytes of s as a word, the missing high bytes
 // filled with pad.
 func loadTail(s string, pad byte) uint64 {
@@ -67,7 +74,13 @@ func equalFoldASCII(a, b string) bool {
 	if i == len(a) {
 		return true
 	}
-	x, y := loadTail(a[i:], 0), loadTail(b[i:], 0)
+	var x, y uint64
+	if len(a) >= 8 {
+		// The last eight bytes, overlapping ones already compared.
+		x, y = load64(a[len(a)-8:]), load64(b[len(b)-8:])
+	} else {
+		x, y = loadTail(a, 0), loadTail(b, 0)
+	}
 	if x == y {
 		return true
 	}

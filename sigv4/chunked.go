@@ -55,7 +55,7 @@ func (b *Body) readUnsignedData(p []byte) (int, error) {
 	if int64(len(p)) > b.chunkLeft {
 		p = p[:b.chunkLeft]
 	}
-	n, err := b.br.Read(p)
+	n, err := b.cs.br.Read(p)
 	if n > 0 {
 		b.chunkLeft -= int64(n)
 		b.update(p[:n])
@@ -135,7 +135,7 @@ func (b *Body) finishChunked() error {
 // readLine reads one CRLF-terminated line and returns it without the CRLF.
 // The slice is only valid until the next read.
 func (b *Body) readLine() ([]byte, error) {
-	line, err := b.br.ReadSlice('\n')
+	line, err := b.cs.br.ReadSlice('\n')
 	switch {
 	case err == bufio.ErrBufferFull:
 		return nil, newError(ErrCodeInvalidRequest, "malformed aws-chunked body: chunk header line too long")
@@ -149,7 +149,7 @@ func (b *Body) readLine() ([]byte, error) {
 }
 
 // parseChunkHeader parses "hex(size)[;chunk-signature=sig]" and keeps the
-// signature in b.chunkSig.
+// signature in b.cs.chunkSig.
 func (b *Body) parseChunkHeader(line []byte, signed bool) (int64, error) {
 	var size int64
 	i := 0
@@ -182,7 +182,7 @@ done:
 	if len(rest) != len(chunkSignatureExt)+64 || string(rest[:len(chunkSignatureExt)]) != chunkSignatureExt {
 		return 0, newError(ErrCodeInvalidRequest, "malformed aws-chunked body: want \"<hex size>;chunk-signature=<64 hex>\"")
 	}
-	copy(b.chunkSig[:], rest[len(chunkSignatureExt):])
+	copy(b.cs.chunkSig[:], rest[len(chunkSignatureExt):])
 	return size, nil
 }
 
@@ -192,9 +192,58 @@ done:
 // goes back only when its Body is done with it.
 var chunkBufPool = sync.Pool{New: func() any { return new([minChunkBuffer]byte) }}
 
-// lineReaderPool recycles the small buffered readers that frame aws-chunked
-// bodies; like chunkBufPool it holds no request state.
-var lineReaderPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, lineBufferSize) }}
+// chunkState is the part of an aws-chunked Body that only the reading
+// goroutine uses, and only until the body ends or fails: the line reader,
+// the chunk digest and the chunk string to sign. chunkStatePool recycles
+// it, so a request allocates neither its buffers nor a Body big enough to
+// hold them. It holds no request state once released: the digest is reset
+// and the key-derived HMAC state cleared before it goes back.
+type chunkState struct {
+	br       *bufio.Reader // frames the source; chunk data bypasses its buffer
+	sha      hash.Hash     // SHA-256 of the current chunk, then its HMAC (chunkMAC)
+	restore  encoding.BinaryUnmarshaler
+	save     encoding.BinaryAppender
+	sts      []byte // chunk string to sign, rewritten in place per chunk
+	stsPrev  int    // offset of the previous signature in sts
+	stsHash  int    // offset of the chunk hash in sts
+	macInner []byte // chunkMAC's start state (in macState), nil to use key.sum
+	macSkip  int    // bytes of sts that macInner has absorbed
+	chunkSig [64]byte
+	computed [64]byte
+	sum      [sha256.Size]byte
+	macState [112]byte
+	stsArr   [320]byte
+}
+
+var chunkStatePool = sync.Pool{New: func() any {
+	cs := &chunkState{br: bufio.NewReaderSize(nil, lineBufferSize), sha: sha256.New()}
+	cs.restore, _ = cs.sha.(encoding.BinaryUnmarshaler)
+	cs.save, _ = cs.sha.(encoding.BinaryAppender)
+	return cs
+}}
+
+// initSTS lays out the chunk string to sign
+// "AWS4-HMAC-SHA256-PAYLOAD\n" date "\n" scope "\n" prev "\n" empty "\n" hash
+// with the seed signature as prev.
+func (cs *chunkState) initSTS(amzDate, scope, seed string) {
+	sts := cs.stsArr[:0]
+	if n := 25 + len(amzDate) + 1 + len(scope) + 1 + 64 + 1 + 64 + 1 + 64; n > len(cs.stsArr) {
+		sts = make([]byte, 0, n)
+	}
+	sts = append(sts, "AWS4-HMAC-SHA256-PAYLOAD\n"...)
+	sts = append(sts, amzDate...)
+	sts = append(sts, '\n')
+	sts = append(sts, scope...)
+	sts = append(sts, '\n')
+	cs.stsPrev = len(sts)
+	sts = append(sts, seed...)
+	sts = append(sts, '\n')
+	sts = append(sts, emptySHA256...)
+	sts = append(sts, '\n')
+	cs.stsHash = len(sts)
+	sts = append(sts, emptySHA256...)
+	cs.sts = sts
+}
 
 // getDigest returns a reset SHA-256 digest from the pool macKey.sum uses.
 func getDigest() hash.Hash {
@@ -205,15 +254,18 @@ func getDigest() hash.Hash {
 
 // release gives every pooled resource back once the body is finished or
 // failed. It runs only on the reading goroutine (never from Close, which
-// another goroutine may call mid-read), and nothing reads b.br, b.sha or
+// another goroutine may call mid-read), and nothing reads b.cs, b.sha or
 // the chunk buffer afterwards: Read and WriteTo return early once b.eof or
 // b.err is set.
 func (b *Body) release() {
 	b.releaseBuf()
-	if b.br != nil {
-		b.br.Reset(nil)
-		lineReaderPool.Put(b.br)
-		b.br = nil
+	if cs := b.cs; cs != nil {
+		b.cs = nil
+		cs.br.Reset(nil)
+		cs.sha.Reset()
+		clear(cs.macState[:])
+		cs.sts, cs.macInner = nil, nil
+		chunkStatePool.Put(cs)
 	}
 	if b.sha != nil {
 		b.sha.Reset()
@@ -235,7 +287,8 @@ func (b *Body) releaseBuf() {
 // readChunkData buffers size bytes of chunk data, hashing them once as they
 // arrive. The buffer grows only as bytes actually arrive.
 func (b *Body) readChunkData(size int64) ([]byte, error) {
-	b.sha.Reset()
+	cs := b.cs
+	cs.sha.Reset()
 	if b.buf == nil && size > 0 {
 		b.pooled = chunkBufPool.Get().(*[minChunkBuffer]byte)
 		b.buf = b.pooled[:0:minChunkBuffer]
@@ -253,9 +306,9 @@ func (b *Body) readChunkData(size int64) ([]byte, error) {
 			buf, b.buf = nb, nb
 		}
 		end := min(int64(cap(buf)), size)
-		n, err := b.br.Read(buf[len(buf):end])
+		n, err := cs.br.Read(buf[len(buf):end])
 		if n > 0 {
-			b.sha.Write(buf[len(buf) : len(buf)+n])
+			cs.sha.Write(buf[len(buf) : len(buf)+n])
 			buf = buf[:len(buf)+n]
 		}
 		if err != nil {
@@ -268,63 +321,62 @@ func (b *Body) readChunkData(size int64) ([]byte, error) {
 	return buf, nil
 }
 
-// verifyChunk checks b.chunkSig against the chunk hash in b.sha (the
-// constant hash of no bytes for the final chunk, when data is empty) and
-// advances the chain.
+// verifyChunk checks the chunk signature in b.cs.chunkSig against the
+// chunk hash in b.cs.sha (the constant hash of no bytes for the final
+// chunk, when data is empty) and advances the chain.
 func (b *Body) verifyChunk(data []byte) error {
-	hashHex := b.sts[b.stsHash : b.stsHash+64]
+	cs := b.cs
+	hashHex := cs.sts[cs.stsHash : cs.stsHash+64]
 	if len(data) == 0 {
 		copy(hashHex, emptySHA256)
 	} else {
-		encodeHex(hashHex, b.sha.Sum(b.sum[:0]))
+		encodeHex(hashHex, cs.sha.Sum(cs.sum[:0]))
 	}
-	encodeHex(b.computed[:], b.chunkMAC(b.sum[:0]))
-	if subtle.ConstantTimeCompare(b.computed[:], b.chunkSig[:]) != 1 {
+	encodeHex(cs.computed[:], cs.chunkMAC(b.key, cs.sum[:0]))
+	if subtle.ConstantTimeCompare(cs.computed[:], cs.chunkSig[:]) != 1 {
 		e := newError(ErrCodeSignatureDoesNotMatch, "The request signature we calculated does not match the signature you provided: an aws-chunked chunk signature is wrong (chunk altered, reordered or not chained from the request signature).")
-		e.StringToSign = string(b.sts)
+		e.StringToSign = string(cs.sts)
 		return e
 	}
-	copy(b.sts[b.stsPrev:b.stsPrev+64], b.chunkSig[:])
+	copy(cs.sts[cs.stsPrev:cs.stsPrev+64], cs.chunkSig[:])
 	return nil
 }
 
 // initChunkMAC prepares chunkMAC: the SHA-256 state after the key's inner
 // pad and the whole 64-byte blocks of the string to sign's constant head
 // (algorithm, date and scope), so that a chunk's HMAC hashes one block
-// less. Without it (a digest that cannot marshal its state, which
+// less. Without it (a digest that cannot save its state, which
 // crypto/sha256's always can) chunkMAC uses macKey.sum.
-func (b *Body) initChunkMAC() {
-	n := b.stsPrev &^ (sha256.BlockSize - 1)
-	u, ok := b.sha.(encoding.BinaryUnmarshaler)
-	a, ok2 := b.sha.(encoding.BinaryAppender)
-	if n == 0 || !ok || !ok2 || b.key.inner == nil || b.key.outer == nil || u.UnmarshalBinary(b.key.inner) != nil {
-		b.sha.Reset()
+func (cs *chunkState) initChunkMAC(key *macKey) {
+	n := cs.stsPrev &^ (sha256.BlockSize - 1)
+	if n == 0 || cs.restore == nil || cs.save == nil || key.inner == nil || key.outer == nil || cs.restore.UnmarshalBinary(key.inner) != nil {
+		cs.sha.Reset()
 		return
 	}
-	b.sha.Write(b.sts[:n])
-	st, err := a.AppendBinary(b.macState[:0])
-	b.sha.Reset()
+	cs.sha.Write(cs.sts[:n])
+	st, err := cs.save.AppendBinary(cs.macState[:0])
+	cs.sha.Reset()
 	if err != nil {
 		return
 	}
-	b.macInner, b.macSkip, b.shaState = st, n, u
+	cs.macInner, cs.macSkip = st, n
 }
 
-// chunkMAC returns HMAC(signing key, b.sts) appended to out[:0]. It runs
-// on b.sha, which is free between the chunk hash and the next chunk; the
+// chunkMAC returns HMAC(key, cs.sts) appended to out[:0]. It runs on
+// cs.sha, which is free between the chunk hash and the next chunk; the
 // key-derived state it leaves there is reset before the next chunk and
-// before the digest goes back to its pool.
-func (b *Body) chunkMAC(out []byte) []byte {
-	if b.macInner == nil || b.shaState.UnmarshalBinary(b.macInner) != nil {
-		return b.key.sum(b.sts, out)
+// before the state goes back to its pool.
+func (cs *chunkState) chunkMAC(key *macKey, out []byte) []byte {
+	if cs.macInner == nil || cs.restore.UnmarshalBinary(cs.macInner) != nil {
+		return key.sum(cs.sts, out)
 	}
-	b.sha.Write(b.sts[b.macSkip:])
-	out = b.sha.Sum(out[:0])
-	if b.shaState.UnmarshalBinary(b.key.outer) != nil {
-		return b.key.sum(b.sts, out)
+	cs.sha.Write(cs.sts[cs.macSkip:])
+	out = cs.sha.Sum(out[:0])
+	if cs.restore.UnmarshalBinary(key.outer) != nil {
+		return key.sum(cs.sts, out)
 	}
-	b.sha.Write(out)
-	return b.sha.Sum(out[:0])
+	cs.sha.Write(out)
+	return cs.sha.Sum(out[:0])
 }
 
 // encodeHex writes the lower-case hex digits of src to dst[:2*len(src)],
@@ -347,11 +399,11 @@ func encodeHex(dst, src []byte) {
 
 // expectCRLF consumes the CRLF that ends chunk data.
 func (b *Body) expectCRLF() error {
-	c1, err := b.br.ReadByte()
+	c1, err := b.cs.br.ReadByte()
 	if err != nil {
 		return sourceError(err)
 	}
-	c2, err := b.br.ReadByte()
+	c2, err := b.cs.br.ReadByte()
 	if err != nil {
 		return sourceError(err)
 	}
@@ -363,7 +415,7 @@ func (b *Body) expectCRLF() error {
 
 // expectEOF checks that nothing follows the end of the aws-chunked body.
 func (b *Body) expectEOF() error {
-	switch _, err := b.br.Peek(1); err {
+	switch _, err := b.cs.br.Peek(1); err {
 	case nil:
 		return newError(ErrCodeInvalidRequest, "malformed aws-chunked body: data after the final chunk")
 	case io.EOF:

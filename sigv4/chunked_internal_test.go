@@ -734,7 +734,7 @@ func TestChunkedLimits(t *testing.T) {
 	p2 := testParams(PayloadStreamingSigned, h2, len(huge))
 	p2.maxChunkSize = 1 << 30
 	b, _ := newPayloadReader(io.NopCloser(bytes.NewReader(huge)), p2)
-	if _, err := b.br.ReadSlice('\n'); err != nil {
+	if _, err := b.cs.br.ReadSlice('\n'); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.readChunkData(0xfffffff); codeOf(err) != ErrCodeIncompleteBody {
@@ -808,19 +808,20 @@ func TestChunkMAC(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if (b.macInner != nil) != tc.precomputed {
-				t.Fatalf("precomputed state: %v, want %v", b.macInner != nil, tc.precomputed)
+			cs := b.cs
+			if (cs.macInner != nil) != tc.precomputed {
+				t.Fatalf("precomputed state: %v, want %v", cs.macInner != nil, tc.precomputed)
 			}
 			for i := range 3 {
-				b.sts[b.stsHash] = byte('0' + i) // a different chunk hash each time
+				cs.sts[cs.stsHash] = byte('0' + i) // a different chunk hash each time
 				var out [sha256.Size]byte
-				got := b.chunkMAC(out[:0])
+				got := cs.chunkMAC(b.key, out[:0])
 				m := hmac.New(sha256.New, testKey())
-				m.Write(b.sts)
+				m.Write(cs.sts)
 				if want := m.Sum(nil); !bytes.Equal(got, want) {
 					t.Fatalf("chunk %d: chunkMAC = %x, want %x", i, got, want)
 				}
-				copy(b.sts[b.stsPrev:], hex.EncodeToString(got))
+				copy(cs.sts[cs.stsPrev:], hex.EncodeToString(got))
 			}
 		})
 	}

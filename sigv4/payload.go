@@ -1,10 +1,8 @@
 package sigv4
 
 import (
-	"bufio"
 	"crypto/md5"
 	"crypto/sha256"
-	"encoding"
 	"encoding/hex"
 	"errors"
 	"hash"
@@ -94,8 +92,8 @@ type Body struct {
 	contentLength int64 // plain modes: expected body bytes, -1 unknown
 	decodedLength int64 // chunked modes: x-amz-decoded-content-length, -1 unknown
 
-	// PayloadSigned: SHA-256 of the whole body against wantSHA.
-	// Streaming signed: SHA-256 of each chunk.
+	// PayloadSigned: SHA-256 of the whole body against wantSHA (the
+	// aws-chunked modes hash each chunk with cs.sha).
 	sha     hash.Hash
 	wantSHA [sha256.Size]byte
 
@@ -107,22 +105,12 @@ type Body struct {
 	md5Want []byte
 
 	// aws-chunked state.
-	br         *bufio.Reader
+	cs         *chunkState           // pooled decoder state, nil once released
 	buf        []byte                // chunk buffer (signed streaming), reused
 	pooled     *[minChunkBuffer]byte // buf's backing array when it came from chunkBufPool
 	pending    []byte                // verified bytes not yet returned
 	chunkLeft  int64                 // unsigned streaming: bytes left in the current chunk
 	key        *macKey               // signed aws-chunked modes: the signing key
-	sts        []byte                // chunk string to sign, rewritten in place per chunk
-	stsArr     [320]byte
-	stsPrev    int // offset of the previous signature in sts
-	stsHash    int // offset of the chunk hash in sts
-	chunkSig   [64]byte
-	computed   [64]byte
-	macInner   []byte                     // chunkMAC's start state (in macState), nil to use key.sum
-	macSkip    int                        // bytes of sts that macInner has absorbed
-	shaState   encoding.BinaryUnmarshaler // sha, to restore macInner and key.outer
-	macState   [112]byte
 	sum        [sha256.Size]byte
 	maxChunk   int64
 	maxTrailer int
@@ -184,14 +172,17 @@ func newPayloadReader(body io.ReadCloser, p payloadParams) (*Body, error) {
 	// it whatever the mode.
 	alg, value, err := headerChecksum(h)
 	if err != nil {
+		b.release()
 		return nil, err
 	}
 	if alg != checksumNone {
 		if b.ck != checksumNone {
+			b.release()
 			return nil, newError(ErrCodeInvalidRequest, "Expecting a single x-amz-checksum- header: %s is sent as a header and %s declared in x-amz-trailer", alg.header(), b.ck.header())
 		}
 		want, err := decodeChecksum(alg, value)
 		if err != nil {
+			b.release()
 			return nil, err
 		}
 		b.ck, b.ckWant, b.ckHash = alg, want, alg.newHash()
@@ -199,6 +190,7 @@ func newPayloadReader(body io.ReadCloser, p payloadParams) (*Body, error) {
 	}
 	md5Want, err := contentMD5(h)
 	if err != nil {
+		b.release()
 		return nil, err
 	}
 	if md5Want != nil {
@@ -228,30 +220,14 @@ func (b *Body) initChunked(p payloadParams, h http.Header) error {
 		if len(p.seedSignature) != 64 || p.signingKey == nil || p.amzDate == "" || p.scope == "" {
 			return newError(ErrCodeInternalError, "streaming signature verification is missing its seed signature, signing key or scope")
 		}
-		b.sha = getDigest()
 		b.key = p.signingKey
-		// "AWS4-HMAC-SHA256-PAYLOAD\n" date "\n" scope "\n" prev "\n" empty "\n" hash
-		sts := b.stsArr[:0]
-		if n := 25 + len(p.amzDate) + 1 + len(p.scope) + 1 + 64 + 1 + 64 + 1 + 64; n > len(b.stsArr) {
-			sts = make([]byte, 0, n)
-		}
-		sts = append(sts, "AWS4-HMAC-SHA256-PAYLOAD\n"...)
-		sts = append(sts, p.amzDate...)
-		sts = append(sts, '\n')
-		sts = append(sts, p.scope...)
-		sts = append(sts, '\n')
-		b.stsPrev = len(sts)
-		sts = append(sts, p.seedSignature...)
-		sts = append(sts, '\n')
-		sts = append(sts, emptySHA256...)
-		sts = append(sts, '\n')
-		b.stsHash = len(sts)
-		sts = append(sts, emptySHA256...)
-		b.sts = sts
-		b.initChunkMAC()
 	}
-	b.br = lineReaderPool.Get().(*bufio.Reader)
-	b.br.Reset(b.src)
+	b.cs = chunkStatePool.Get().(*chunkState)
+	b.cs.br.Reset(b.src)
+	if signed {
+		b.cs.initSTS(p.amzDate, p.scope, p.seedSignature)
+		b.cs.initChunkMAC(b.key)
+	}
 	return nil
 }
 

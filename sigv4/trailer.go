@@ -67,7 +67,7 @@ func (b *Body) readTrailer() error {
 		total     int
 	)
 	for {
-		line, err := b.br.ReadSlice('\n')
+		line, err := b.cs.br.ReadSlice('\n')
 		total += len(line)
 		switch {
 		case total > b.maxTrailer || err == bufio.ErrBufferFull:
@@ -147,7 +147,7 @@ func (b *Body) verifyTrailer(value string, sig []byte) error {
 	sts = append(sts, '\n')
 	sts = append(sts, b.scope...)
 	sts = append(sts, '\n')
-	sts = append(sts, b.sts[b.stsPrev:b.stsPrev+64]...)
+	sts = append(sts, b.cs.sts[b.cs.stsPrev:b.cs.stsPrev+64]...)
 	sts = append(sts, '\n')
 	sts = hex.AppendEncode(sts, sum[:])
 	var computed [64]byte

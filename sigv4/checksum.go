@@ -137,6 +137,11 @@ func decodeChecksum(a checksumAlg, value string) ([]byte, error) {
 func headerChecksum(h http.Header) (checksumAlg, string, error) {
 	alg, value := checksumNone, ""
 	for name, vals := range h {
+		// Most headers are rejected by length or by their first byte,
+		// without folding them against five names.
+		if len(name) < len("x-amz-checksum-sha1") || len(name) > len("x-amz-checksum-crc64nvme") || name[0]|0x20 != 'x' {
+			continue
+		}
 		a := checksumAlgByHeader(name)
 		if a == checksumNone {
 			continue
@@ -152,7 +157,7 @@ func headerChecksum(h http.Header) (checksumAlg, string, error) {
 // contentMD5 decodes a Content-MD5 header; a value that is not the base64
 // of 16 bytes is InvalidDigest.
 func contentMD5(h http.Header) ([]byte, error) {
-	vals := h.Values("Content-Md5")
+	vals := h["Content-Md5"] // canonical already: no need for h.Values to canonicalize it per request
 	if len(vals) == 0 {
 		return nil, nil
 	}

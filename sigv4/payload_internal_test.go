@@ -12,6 +12,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"testing/iotest"
 
@@ -336,5 +337,46 @@ func TestPayloadCloseDuringRead(t *testing.T) {
 		if n, err := io.Copy(io.Discard, again); err != nil || n != int64(len(payload)) || !again.Verified().Complete {
 			t.Fatalf("%s: body after a closed one: %d bytes, %v", mode, n, err)
 		}
+	}
+}
+
+// TestHeaderChecksumFindsEveryAlgorithm checks headerChecksum's quick
+// rejection by length and first byte against every algorithm's header, in
+// every spelling a map key can have, and that near misses are ignored.
+func TestHeaderChecksumFindsEveryAlgorithm(t *testing.T) {
+	t.Parallel()
+	for _, a := range checksumAlgs {
+		name := a.header()
+		for _, key := range []string{name, strings.ToUpper(name), http.CanonicalHeaderKey(name)} {
+			got, value, err := headerChecksum(http.Header{"Content-Length": {"1"}, key: {"v"}, "X-Amz-Checksum-Algorithm": {a.String()}})
+			if err != nil || got != a || value != "v" {
+				t.Errorf("headerChecksum(%s) = %v, %q, %v; want %v, \"v\"", key, got, value, err, a)
+			}
+		}
+	}
+	for _, key := range []string{"X-Amz-Checksum-Type", "X-Amz-Checksum-Mode", "X-Amz-Checksum-Crc3", "Y-Amz-Checksum-Crc32", "X-Amz-Checksum-Crc64nvmex"} {
+		if got, _, err := headerChecksum(http.Header{key: {"AAAAAA=="}}); got != checksumNone || err != nil {
+			t.Errorf("headerChecksum(%s) = %v, %v; want none", key, got, err)
+		}
+	}
+}
+
+// TestNoDigestSkipsOnlyTheScan checks that payloadParams.noDigest, which a
+// caller sets only for requests without digest headers, changes nothing
+// for them, and that without it a digest header is still found.
+func TestNoDigestSkipsOnlyTheScan(t *testing.T) {
+	t.Parallel()
+	body := []byte("Welcome to Amazon S3.")
+	for _, noDigest := range []bool{false, true} {
+		p := plainParams(PayloadUnsigned, "", http.Header{"Content-Type": {"text/plain"}}, len(body))
+		p.noDigest = noDigest
+		got, b, err := readBody(t, body, p)
+		if err != nil || !bytes.Equal(got, body) || b.Verified() != (PayloadInfo{Mode: PayloadUnsigned, DecodedLength: int64(len(body)), Complete: true}) {
+			t.Fatalf("noDigest=%v: %q, %+v, %v", noDigest, got, b.Verified(), err)
+		}
+	}
+	p := plainParams(PayloadUnsigned, "", http.Header{"Content-Md5": {"AAAAAAAAAAAAAAAAAAAAAA=="}}, len(body))
+	if _, _, err := readBody(t, body, p); codeOf(err) != ErrCodeBadDigest {
+		t.Fatalf("wrong Content-MD5 without noDigest: %v, want BadDigest", err)
 	}
 }

@@ -292,21 +292,48 @@ func (v *Verifier) Verify(r *http.Request) (*Result, error) {
 // verifying [Body] (also in [Result.Body]). The host must read it to a
 // clean io.EOF before it commits anything. Every error is an [*Error].
 func (v *Verifier) VerifyService(r *http.Request, service string) (*Result, error) {
-	if r == nil || r.URL == nil {
-		return nil, newError(ErrCodeInvalidRequest, "no request to verify")
-	}
-	switch kind, err := classify(r); {
-	case err != nil:
+	res := new(Result)
+	if err := v.VerifyServiceInto(res, r, service); err != nil {
 		return nil, err
-	case kind == AuthHeader:
-		return v.verifyHeader(r, service)
-	case kind == AuthPresigned:
-		return v.verifyPresigned(r, service)
-	case kind == AuthPostForm:
-		return v.verifyPostForm(r)
-	default:
-		return &Result{Type: AuthAnonymous}, nil
 	}
+	return res, nil
+}
+
+// VerifyServiceInto is [Verifier.VerifyService] writing the Result into
+// res, which the caller owns: a host that keeps per-request state can embed
+// a Result in it, and then verifying a typical request allocates nothing.
+// res is overwritten; after an error it is zero. The Result refers to the
+// request (and the Body reads it), so res must not be reused for another
+// request while the host still uses this one's.
+func (v *Verifier) VerifyServiceInto(res *Result, r *http.Request, service string) error {
+	if res == nil {
+		return newError(ErrCodeInternalError, "sigv4: VerifyServiceInto needs a Result to fill")
+	}
+	*res = Result{}
+	if r == nil || r.URL == nil {
+		return newError(ErrCodeInvalidRequest, "no request to verify")
+	}
+	var err error
+	switch kind, cerr := classify(r); {
+	case cerr != nil:
+		return cerr
+	case kind == AuthHeader:
+		err = v.verifyHeader(res, r, service)
+	case kind == AuthPresigned:
+		err = v.verifyPresigned(res, r, service)
+	case kind == AuthPostForm:
+		var form *Result
+		if form, err = v.verifyPostForm(r); err == nil {
+			*res = *form
+		}
+	default:
+		res.Type = AuthAnonymous
+	}
+	if err != nil {
+		*res = Result{}
+		return err
+	}
+	return nil
 }
 
 // lookupCredentials calls the lookup and maps its errors.

@@ -277,86 +277,86 @@ func isChecksumValueHeader(k string) bool {
 }
 
 // verifyHeader verifies an Authorization-header request.
-func (v *Verifier) verifyHeader(r *http.Request, service string) (*Result, error) {
-	res := new(Result)
+// It fills res, which is zero.
+func (v *Verifier) verifyHeader(res *Result, r *http.Request, service string) error {
 	a, perr := parseAuthorization(r.Header["Authorization"][0], res.names[:0])
 	if perr != nil {
-		return nil, perr
+		return perr
 	}
 	amzDate, has, err := single(r.Header, "X-Amz-Date")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	dateHeader := "x-amz-date"
 	if !has {
 		if amzDate, _, err = single(r.Header, "Date"); err != nil {
-			return nil, err
+			return err
 		}
 		dateHeader = "date"
 	}
 	signedAt, ok := parseAmzDate(amzDate)
 	if !ok {
-		return nil, newError(ErrCodeAccessDenied, "AWS authentication requires a valid Date or x-amz-date header")
+		return newError(ErrCodeAccessDenied, "AWS authentication requires a valid Date or x-amz-date header")
 	}
 	names := a.names
 	if !hasName(names, dateHeader) {
-		return nil, errNotSigned([]string{dateHeader})
+		return errNotSigned([]string{dateHeader})
 	}
 	if e := v.checkScope(&a, amzDate, service, false); e != nil {
-		return nil, e
+		return e
 	}
 	if now := v.now(); signedAt.Sub(now) > v.opts.MaxClockSkew || now.Sub(signedAt) > v.opts.MaxClockSkew {
 		e := newError(ErrCodeRequestTimeTooSkewed, "The difference between the request time and the current time is too large.")
-		return nil, e
+		return e
 	}
 	var vbuf [maxStackNames][]string
 	sv := signedValues{vals: vbuf[:min(len(names), maxStackNames)]}
 	digest, e := checkSignedHeaderRules(r, names, &sv)
 	if e != nil {
-		return nil, e
+		return e
 	}
 	token, _, err := single(r.Header, "X-Amz-Security-Token")
 	if err != nil {
-		return nil, err
+		return err
 	}
 
 	cs, has, err := single(r.Header, "X-Amz-Content-Sha256")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var mode PayloadMode
 	switch {
 	case has:
 		var e *Error
 		if mode, e = payloadModeOf(cs); e != nil {
-			return nil, e
+			return e
 		}
 		if v.opts.RejectUnsignedPayload && (mode == PayloadUnsigned || mode == PayloadStreamingUnsignedTrailer) {
-			return nil, newError(ErrCodeAccessDenied, "Unsigned payloads are not allowed; sign the payload (x-amz-content-sha256).")
+			return newError(ErrCodeAccessDenied, "Unsigned payloads are not allowed; sign the payload (x-amz-content-sha256).")
 		}
 	case service == "s3":
-		return nil, newError(ErrCodeInvalidRequest, "Missing required header for this request: x-amz-content-sha256")
+		return newError(ErrCodeInvalidRequest, "Missing required header for this request: x-amz-content-sha256")
 	default:
 		var e *Error
 		if cs, e = hashGenericBody(r); e != nil {
-			return nil, e
+			return e
 		}
 		mode = PayloadSigned
 	}
 
 	creds, lerr := v.lookupCredentials(r.Context(), a.accessKey, token)
 	if lerr != nil {
-		return nil, lerr
+		return lerr
 	}
 	key := v.signingKey(a.accessKey, creds.SecretKey, a.date, a.region, a.service)
 	if e := v.checkSignature(r, &a, names, &sv, amzDate, cs, false, key); e != nil {
-		return nil, e
+		return e
 	}
 	res.verified(AuthHeader, &a, token, creds, signedAt, cs, mode)
 	if e := v.wrapBody(r, res, key, digest, a.signatureHex, amzDate, a.scope); e != nil {
-		return nil, e
+		return e
 	}
-	return res, nil
+	return nil
 }
 
 // hashGenericBody reads a small body (non-S3 services sign its hash),
@@ -552,10 +552,11 @@ func scanPresignParams(raw string) (presignParams, *Error) {
 }
 
 // verifyPresigned verifies a presigned-URL request.
-func (v *Verifier) verifyPresigned(r *http.Request, service string) (*Result, error) {
+// It fills res, which is zero.
+func (v *Verifier) verifyPresigned(res *Result, r *http.Request, service string) error {
 	p, perr := scanPresignParams(r.URL.RawQuery)
 	if perr != nil {
-		return nil, perr
+		return perr
 	}
 	alg, ok1 := queryUnescape(p.algorithm)
 	cred, ok2 := queryUnescape(p.credential)
@@ -565,60 +566,59 @@ func (v *Verifier) verifyPresigned(r *http.Request, service string) (*Result, er
 	token, ok6 := queryUnescape(p.token)
 	cs, ok7 := queryUnescape(p.contentSHA256)
 	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) {
-		return nil, malformedQuery("The query string has an invalid percent-encoding.")
+		return malformedQuery("The query string has an invalid percent-encoding.")
 	}
 	switch alg {
 	case algorithmV4:
 	case algorithmV4A:
-		return nil, errUnsupportedMechanism()
+		return errUnsupportedMechanism()
 	default:
-		return nil, malformedQuery("X-Amz-Algorithm only supports \"" + algorithmV4 + "\"")
+		return malformedQuery("X-Amz-Algorithm only supports \"" + algorithmV4 + "\"")
 	}
 	var a authorization
 	if msg := a.parseCredential(cred); msg != "" {
-		return nil, malformedQuery("Error parsing the X-Amz-Credential parameter; " + msg + ".")
+		return malformedQuery("Error parsing the X-Amz-Credential parameter; " + msg + ".")
 	}
-	res := new(Result)
 	var msg string
 	if a.names, msg = parseSignedHeaders(res.names[:0], sh); msg != "" {
-		return nil, malformedQuery("X-Amz-SignedHeaders is invalid: " + msg + ".")
+		return malformedQuery("X-Amz-SignedHeaders is invalid: " + msg + ".")
 	}
 	a.signedHeaders = sh
 	if !a.parseSignature(sig) {
-		return nil, malformedQuery("X-Amz-Signature must be 64 lower-case hex characters.")
+		return malformedQuery("X-Amz-Signature must be 64 lower-case hex characters.")
 	}
 	signedAt, ok := parseAmzDate(amzDate)
 	if !ok {
-		return nil, malformedQuery("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
+		return malformedQuery("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
 	}
 	expires, e := parseExpires(p.expires)
 	if e != nil {
-		return nil, e
+		return e
 	}
 	if e := v.checkScope(&a, amzDate, service, true); e != nil {
-		return nil, e
+		return e
 	}
 	now := v.now()
 	if signedAt.Sub(now) > v.opts.MaxClockSkew {
-		return nil, newError(ErrCodeAccessDenied, "Request is not valid yet")
+		return newError(ErrCodeAccessDenied, "Request is not valid yet")
 	}
 	expiresAt := signedAt.Add(time.Duration(expires) * time.Second)
 	if now.After(expiresAt) {
-		return nil, newError(ErrCodeAccessDenied, "Request has expired")
+		return newError(ErrCodeAccessDenied, "Request has expired")
 	}
 	names := a.names
 	var vbuf [maxStackNames][]string
 	sv := signedValues{vals: vbuf[:min(len(names), maxStackNames)]}
 	digest, e := checkSignedHeaderRules(r, names, &sv)
 	if e != nil {
-		return nil, e
+		return e
 	}
 	// A signed header that repeats a signed query parameter must agree.
 	for _, c := range [...]struct{ header, value string }{
 		{"X-Amz-Date", amzDate}, {"X-Amz-Security-Token", token}, {"X-Amz-Content-Sha256", cs},
 	} {
 		if hv, has := r.Header[c.header]; has && (len(hv) != 1 || (c.value != "" && hv[0] != c.value)) {
-			return nil, newError(ErrCodeInvalidRequest, "The %s header does not match the query parameter of the same name.", c.header)
+			return newError(ErrCodeInvalidRequest, "The %s header does not match the query parameter of the same name.", c.header)
 		}
 	}
 	if !p.haveToken {
@@ -637,27 +637,27 @@ func (v *Verifier) verifyPresigned(r *http.Request, service string) (*Result, er
 	default:
 		var e *Error
 		if cs, e = hashGenericBody(r); e != nil {
-			return nil, e
+			return e
 		}
 	}
 	if mode, e = payloadModeOf(cs); e != nil {
-		return nil, e
+		return e
 	}
 
 	creds, lerr := v.lookupCredentials(r.Context(), a.accessKey, token)
 	if lerr != nil {
-		return nil, lerr
+		return lerr
 	}
 	key := v.signingKey(a.accessKey, creds.SecretKey, a.date, a.region, a.service)
 	if e := v.checkSignature(r, &a, names, &sv, amzDate, cs, true, key); e != nil {
-		return nil, e
+		return e
 	}
 	res.verified(AuthPresigned, &a, token, creds, signedAt, cs, mode)
 	res.Expires = expiresAt
 	if e := v.wrapBody(r, res, key, digest, a.signatureHex, amzDate, a.scope); e != nil {
-		return nil, e
+		return e
 	}
-	return res, nil
+	return nil
 }
 
 // parseExpires parses X-Amz-Expires: decimal seconds, 1 to 604800.

@@ -370,3 +370,48 @@ func TestVerifySuccess(t *testing.T) {
 		}
 	})
 }
+
+func TestVerifyServiceInto(t *testing.T) {
+	t.Parallel()
+	v := testVerifier()
+	reqs := map[string]func() *http.Request{
+		"header": func() *http.Request {
+			return signed(t, "GET", "http://bucket.s3.us-east-1.amazonaws.com/key?versionId=1", "", "", nil)
+		},
+		"presigned": func() *http.Request {
+			return presigned(t, "GET", "http://bucket.s3.us-east-1.amazonaws.com/key?X-Amz-Expires=60", testTime)
+		},
+		"anonymous": func() *http.Request { return httptest.NewRequest("GET", "http://bucket.example.com/key", nil) },
+	}
+	var reused sigv4.Result
+	for name, req := range reqs {
+		want, err := v.Verify(req())
+		if err != nil {
+			t.Fatalf("%s: Verify: %v", name, err)
+		}
+		if err := v.VerifyServiceInto(&reused, req(), "s3"); err != nil {
+			t.Fatalf("%s: VerifyServiceInto: %v", name, err)
+		}
+		if reused.Type != want.Type || reused.AccessKey != want.AccessKey || reused.ContentSHA256 != want.ContentSHA256 ||
+			!reused.SignedAt.Equal(want.SignedAt) || !reused.Expires.Equal(want.Expires) ||
+			strings.Join(reused.SignedHeaders, ";") != strings.Join(want.SignedHeaders, ";") ||
+			reused.Credentials != want.Credentials || reused.Payload != want.Payload {
+			t.Errorf("%s: VerifyServiceInto filled %+v, Verify returned %+v", name, reused, *want)
+		}
+	}
+
+	// An error leaves the Result zero, whatever it held before.
+	bad := signed(t, "GET", "http://bucket.s3.us-east-1.amazonaws.com/key", "", "", nil)
+	bad.Header.Set("X-Amz-Date", "20240102T030406Z")
+	if err := v.VerifyServiceInto(&reused, bad, "s3"); err == nil {
+		t.Fatal("a request with a changed date verified")
+	}
+	if reused.Type != 0 || reused.AccessKey != "" || reused.SignedHeaders != nil {
+		t.Errorf("after an error the Result holds %+v", reused)
+	}
+
+	var e *sigv4.Error
+	if err := v.VerifyServiceInto(nil, bad, "s3"); !errors.As(err, &e) || e.Code != sigv4.ErrCodeInternalError {
+		t.Errorf("VerifyServiceInto(nil, ...) = %v, want InternalError", err)
+	}
+}

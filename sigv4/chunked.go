@@ -196,8 +196,10 @@ var chunkBufPool = sync.Pool{New: func() any { return new([minChunkBuffer]byte) 
 // goroutine uses, and only until the body ends or fails: the line reader,
 // the chunk digest and the chunk string to sign. chunkStatePool recycles
 // it, so a request allocates neither its buffers nor a Body big enough to
-// hold them. It holds no request state once released: the digest is reset
-// and the key-derived HMAC state cleared before it goes back.
+// hold them. Nothing key-derived survives its release: the digest is reset
+// and the HMAC start state and the last computed MAC are cleared before it
+// goes back (what is left, the last string to sign and chunk signature,
+// came over the wire).
 type chunkState struct {
 	br       *bufio.Reader // frames the source; chunk data bypasses its buffer
 	sha      hash.Hash     // SHA-256 of the current chunk, then its HMAC (chunkMAC)
@@ -264,6 +266,8 @@ func (b *Body) release() {
 		cs.br.Reset(nil)
 		cs.sha.Reset()
 		clear(cs.macState[:])
+		clear(cs.computed[:])
+		clear(cs.sum[:])
 		cs.sts, cs.macInner = nil, nil
 		chunkStatePool.Put(cs)
 	}

@@ -255,10 +255,11 @@ type Principal struct {
 	// validAfter is the user's SessionsValidAfter when the request was
 	// authenticated: a change since means a revocation while in flight.
 	validAfter time.Time
-	// arn and userID, when set, are ARN() and the aws:userid of a session
-	// as the credential lookup found them ready-made; they are used only
-	// while they still match the fields they were built from.
-	arn, userID string
+	// names, when set, is ARN() followed, for a session, by its aws:userid
+	// ("<user>:<session>"), as the credential lookup found them ready-made
+	// (one string keeps resolved in a smaller size class). They are used
+	// only while they still match the fields they were built from.
+	names string
 	// scratch is room for the first authorization decision about this
 	// principal, allocated with it by the credential lookup; nil for a
 	// Principal built elsewhere.
@@ -279,8 +280,8 @@ func (p *Principal) Body() io.ReadCloser {
 // arn:aws:sts::<account>:assumed-role/<user>/<session> for sessions, "" for
 // anonymous requests.
 func (p *Principal) ARN() string {
-	if p.arn != "" && p.arnCurrent() {
-		return p.arn
+	if arn := p.readyARN(); arn != "" {
+		return arn
 	}
 	switch p.Kind {
 	case PrincipalRoot:
@@ -303,22 +304,33 @@ func sessionARN(account, user, session string) string {
 	return "arn:aws:sts::" + account + ":assumed-role/" + user + "/" + session
 }
 
-// arnCurrent reports whether p.arn is still what ARN computes from p's
-// fields (a host might have changed a field of its copy).
-func (p *Principal) arnCurrent() bool {
+// sessionNames is Principal.names of a session: its ARN and aws:userid.
+func sessionNames(account, user, session string) string {
+	return sessionARN(account, user, session) + user + ":" + session
+}
+
+// readyARN returns the ARN in p.names when it is still what ARN computes
+// from p's fields (a host might have changed a field of its copy), "" if
+// not.
+func (p *Principal) readyARN() string {
 	switch p.Kind {
 	case PrincipalUser, PrincipalServiceAccount:
-		return hasParts(p.arn, "arn:aws:iam::", p.account, ":user/", p.User)
+		if hasParts(p.names, "arn:aws:iam::", p.account, ":user/", p.User) {
+			return p.names
+		}
 	case PrincipalSession, PrincipalLDAPSession:
-		return hasParts(p.arn, "arn:aws:sts::", p.account, ":assumed-role/", p.User, "/", p.SessionName)
+		if k := len(p.names) - len(p.User) - 1 - len(p.SessionName); k > 0 &&
+			hasParts(p.names[:k], "arn:aws:sts::", p.account, ":assumed-role/", p.User, "/", p.SessionName) {
+			return p.names[:k]
+		}
 	}
-	return false
+	return ""
 }
 
 // sessionUserID is aws:userid of a session: "<user>:<session name>".
 func (p *Principal) sessionUserID() string {
-	if p.userID != "" && hasParts(p.userID, p.User, ":", p.SessionName) {
-		return p.userID
+	if k := len(p.names) - len(p.User) - 1 - len(p.SessionName); k > 0 && hasParts(p.names[k:], p.User, ":", p.SessionName) {
+		return p.names[k:]
 	}
 	return p.User + ":" + p.SessionName
 }
@@ -339,7 +351,7 @@ type resolved struct {
 	p Principal
 	// refusal is the error to return once the signature verified (a
 	// disabled identity: no oracle for unauthenticated callers).
-	refusal error
+	refusal *sigv4.Error
 	// scratch is p.scratch: allocating it here saves the authorization
 	// its own allocation.
 	scratch authScratch
@@ -371,7 +383,7 @@ func (a *Auth) lookup(ctx context.Context, accessKey, token string) (sigv4.Crede
 	}
 	res := newResolved()
 	p := &res.p
-	p.AccessKey, p.Policies, p.Posix, p.account, p.arn = accessKey, c.Policies, c.Posix, a.opts.Account, x.arn
+	p.AccessKey, p.Policies, p.Posix, p.account, p.names = accessKey, c.Policies, c.Posix, a.opts.Account, x.arn
 	switch c.Kind {
 	case CredentialServiceAccount:
 		res.p.Kind = PrincipalServiceAccount

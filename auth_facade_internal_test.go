@@ -114,3 +114,91 @@ func TestHasParts(t *testing.T) {
 		})
 	}
 }
+
+var equalCases = []struct{ a, b string }{
+	{"", ""},
+	{"a", "a"},
+	{"a", "b"},
+	{"abcdefgh", "abcdefgh"},
+	{"abcdefgh", "abcdefgi"},
+	{"abcdefgh", "bbcdefgh"},
+	{"abcdefghijklmnopq", "abcdefghijklmnopq"},
+	{"abcdefghijklmnopq", "abcdefghijklmnopr"},
+	{"abcdefghijklmnopq", "abcdefghXjklmnopq"},
+	{"abcdefghijklmnopq", "abcdefghijklmnop"},
+	{"\x00\x00\x00\x00\x00\x00\x00\x80", "\x00\x00\x00\x00\x00\x00\x00\x00"},
+	{"\x80\x00\x00\x00\x00\x00\x00\x00", "\x00\x00\x00\x00\x00\x00\x00\x00"},
+}
+
+func TestEqualConstantTime(t *testing.T) {
+	t.Parallel()
+	for _, tc := range equalCases {
+		t.Run(strconv.Quote(tc.a)+"="+strconv.Quote(tc.b), func(t *testing.T) {
+			t.Parallel()
+			if got := equalConstantTime(tc.a, tc.b); got != (tc.a == tc.b) {
+				t.Fatalf("got %v", got)
+			}
+			// Every single-byte difference anywhere is seen.
+			for i := range len(tc.a) {
+				b := []byte(tc.a)
+				b[i] ^= 1 << (i % 8)
+				if equalConstantTime(tc.a, string(b)) {
+					t.Fatalf("difference at %d not seen", i)
+				}
+			}
+		})
+	}
+}
+
+func FuzzEqualConstantTime(f *testing.F) {
+	for _, tc := range equalCases {
+		f.Add(tc.a, tc.b)
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if got := equalConstantTime(a, b); got != (a == b) {
+			t.Fatalf("%q %q: got %v", a, b, got)
+		}
+		if !equalConstantTime(a, a) {
+			t.Fatalf("%q not equal to itself", a)
+		}
+	})
+}
+
+// TestReadyNames: the ARN and aws:userid prepared by the lookup are used
+// only while they match the Principal's fields.
+func TestReadyNames(t *testing.T) {
+	t.Parallel()
+	session := func(user, name string) Principal {
+		return Principal{Kind: PrincipalSession, User: user, SessionName: name, account: "123456789012",
+			names: sessionNames("123456789012", "alice", "s1")}
+	}
+	tests := []struct {
+		name        string
+		p           Principal
+		arn, userID string
+	}{
+		{"session", session("alice", "s1"), "arn:aws:sts::123456789012:assumed-role/alice/s1", "alice:s1"},
+		{"session renamed", session("alice", "s2"), "arn:aws:sts::123456789012:assumed-role/alice/s2", "alice:s2"},
+		{"user renamed", session("alicf", "s1"), "arn:aws:sts::123456789012:assumed-role/alicf/s1", "alicf:s1"},
+		{"split moved", session("alice/s", "1"), "arn:aws:sts::123456789012:assumed-role/alice/s/1", "alice/s:1"},
+		{"longer name", session("alice", "s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1"),
+			"arn:aws:sts::123456789012:assumed-role/alice/s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1",
+			"alice:s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1"},
+		{"user", Principal{Kind: PrincipalUser, User: "bob", account: "123456789012", names: userARN("123456789012", "bob")}, "arn:aws:iam::123456789012:user/bob", ""},
+		{"user, other account", Principal{Kind: PrincipalUser, User: "bob", account: "210987654321", names: userARN("123456789012", "bob")}, "arn:aws:iam::210987654321:user/bob", ""},
+		{"user made a session", Principal{Kind: PrincipalSession, User: "bob", SessionName: "x", account: "123456789012", names: userARN("123456789012", "bob")}, "arn:aws:sts::123456789012:assumed-role/bob/x", "bob:x"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := tc.p.ARN(); got != tc.arn {
+				t.Errorf("ARN %q, want %q", got, tc.arn)
+			}
+			if tc.userID != "" {
+				if got := tc.p.sessionUserID(); got != tc.userID {
+					t.Errorf("userID %q, want %q", got, tc.userID)
+				}
+			}
+		})
+	}
+}

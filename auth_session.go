@@ -246,9 +246,9 @@ type sessionEntry struct {
 	token string
 	s     *sts.Session
 	ring  *sts.KeyRing // the ring that opened it
-	// arn and userID are the session principal's ARN and aws:userid, made
-	// once per token ("" for a parent kind lookupSession refuses).
-	arn, userID string
+	// names is Principal.names of the session (its ARN and aws:userid),
+	// made once per token ("" for a parent kind lookupSession refuses).
+	names string
 }
 
 func (c *sessionCache) init(max int) {
@@ -262,7 +262,7 @@ func (c *sessionCache) get(accessKey, token string, ring *sts.KeyRing) *sessionE
 	c.mu.RLock()
 	e := c.m[accessKey]
 	c.mu.RUnlock()
-	if e == nil || e.ring != ring || len(e.token) != len(token) || subtle.ConstantTimeCompare([]byte(e.token), []byte(token)) != 1 {
+	if e == nil || e.ring != ring || !equalConstantTime(e.token, token) {
 		return nil
 	}
 	return e
@@ -270,6 +270,31 @@ func (c *sessionCache) get(accessKey, token string, ring *sts.KeyRing) *sessionE
 
 // put caches the session s opened from token by ring; account is the
 // account of its ARN.
+// equalConstantTime reports whether a and b are equal in a time that
+// depends only on their lengths (like subtle.ConstantTimeCompare, eight
+// bytes at a time: tokens are long).
+func equalConstantTime(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	var diff uint64
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		diff |= load64(a, i) ^ load64(b, i)
+	}
+	for ; i < len(a); i++ {
+		diff |= uint64(a[i] ^ b[i])
+	}
+	return diff == 0 // one branch, on the result only
+}
+
+// load64 is the little-endian word of s at i (one load once compiled).
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
 func (c *sessionCache) put(accessKey, token string, s *sts.Session, ring *sts.KeyRing, account string) *sessionEntry {
 	e := &sessionEntry{token: token, s: s, ring: ring}
 	user := ""
@@ -280,8 +305,7 @@ func (c *sessionCache) put(accessKey, token string, s *sts.Session, ring *sts.Ke
 		user = s.LDAPUsername
 	}
 	if user != "" {
-		e.arn = sessionARN(account, user, s.SessionName)
-		e.userID = user + ":" + s.SessionName
+		e.names = sessionNames(account, user, s.SessionName)
 	}
 	c.mu.Lock()
 	if len(c.m) >= c.max {
@@ -326,7 +350,7 @@ func (a *Auth) lookupSession(ctx context.Context, accessKey, token string) (sigv
 	res.p.Expires = s.Expires
 	res.p.SessionPolicy = s.Policy
 	res.p.account = a.opts.Account
-	res.p.arn, res.p.userID = e.arn, e.userID
+	res.p.names = e.names
 	switch s.ParentKind {
 	case sts.ParentUser:
 		c, x, ok := a.dir.lookupCredential(s.Parent)

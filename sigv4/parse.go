@@ -15,9 +15,8 @@ const (
 // authorization is a parsed SigV4 Authorization header or the equivalent
 // presigned query parameters. Strings are substrings of the request.
 type authorization struct {
-	credential    string // AKID/date/region/service/aws4_request
 	accessKey     string
-	scope         string // date/region/service/aws4_request
+	scope         string // date/region/service/aws4_request; "" when only the parts are at hand
 	date          string // YYYYMMDD
 	region        string
 	service       string
@@ -188,7 +187,6 @@ const credentialForm = "the Credential is mal-formed; expecting \"<YOUR-AKID>/YY
 // parseCredential splits AKID/date/region/service/aws4_request. It checks
 // only the shape; the values are checked against the request by checkScope.
 func (a *authorization) parseCredential(c string) string {
-	a.credential = c
 	ak, rest, ok := cut(c, '/')
 	if !ok || ak == "" {
 		return credentialForm
@@ -211,6 +209,83 @@ func (a *authorization) parseCredential(c string) string {
 		return "incorrect terminal \"" + clip(term) + "\". This endpoint uses \"" + scopeTerminal + "\""
 	}
 	return ""
+}
+
+// parseEscapedCredential is parseCredential for an X-Amz-Credential value
+// as a query carries it, its '/' sent as %2F (any case) or literally,
+// without unescaping it into a new string. It returns false, and leaves a
+// alone, unless the value is well formed and escapes nothing else; then
+// queryUnescape and parseCredential decide (and report), as they would
+// have anyway. When it returns true they would have produced the same
+// parts, because nothing but the separators is escaped.
+func (a *authorization) parseEscapedCredential(raw string) bool {
+	var parts [5]string
+	n, start, escaped := 0, 0, false
+	for i := 0; i < len(raw); {
+		sep := 0
+		switch raw[i] {
+		case '+':
+			return false
+		case '%':
+			if i+2 >= len(raw) || raw[i+1] != '2' || raw[i+2] != 'F' && raw[i+2] != 'f' {
+				return false
+			}
+			sep, escaped = 3, true
+		case '/':
+			sep = 1
+		default:
+			i++
+			continue
+		}
+		if n == 4 {
+			return false // a fifth separator: the terminal cannot match
+		}
+		parts[n], n = raw[start:i], n+1
+		i += sep
+		start = i
+	}
+	if n != 4 {
+		return false
+	}
+	parts[4] = raw[start:]
+	ak, date, region, service := parts[0], parts[1], parts[2], parts[3]
+	if ak == "" || len(date) != 8 || region == "" || service == "" || parts[4] != scopeTerminal {
+		return false
+	}
+	for i := 0; i < 8; i++ {
+		if date[i] < '0' || date[i] > '9' {
+			return false
+		}
+	}
+	a.accessKey, a.date, a.region, a.service = ak, date, region, service
+	a.scope = ""
+	if !escaped {
+		a.scope = raw[len(ak)+1:]
+	}
+	return true
+}
+
+// appendScope appends date/region/service/aws4_request.
+func (a *authorization) appendScope(b []byte) []byte {
+	if a.scope != "" {
+		return append(b, a.scope...)
+	}
+	b = append(b, a.date...)
+	b = append(b, '/')
+	b = append(b, a.region...)
+	b = append(b, '/')
+	b = append(b, a.service...)
+	b = append(b, '/')
+	return append(b, scopeTerminal...)
+}
+
+// scopeString returns the scope as a string, building it (an allocation)
+// only when the credential was split from its escaped form.
+func (a *authorization) scopeString() string {
+	if a.scope != "" {
+		return a.scope
+	}
+	return string(a.appendScope(nil))
 }
 
 // signedNameChar holds the bytes allowed in a signed header name: the

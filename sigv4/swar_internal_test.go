@@ -204,7 +204,7 @@ func TestParseSDKAuthorizationAgrees(t *testing.T) {
 		if strings.Join(fast.names, ";") != strings.Join(general.names, ";") {
 			t.Fatalf("%q: names %q vs %q", h, fast.names, general.names)
 		}
-		if fast.credential != general.credential || fast.accessKey != general.accessKey || fast.scope != general.scope ||
+		if fast.accessKey != general.accessKey || fast.scope != general.scope ||
 			fast.date != general.date || fast.region != general.region || fast.service != general.service ||
 			fast.signedHeaders != general.signedHeaders || fast.signatureHex != general.signatureHex || fast.signature != general.signature {
 			t.Fatalf("%q: fast %+v, general %+v", h, fast, general)
@@ -225,7 +225,7 @@ func FuzzAuthorizationFastPath(f *testing.F) {
 		if fast, ok := parseSDKAuthorization(h, n1[:0]); ok {
 			general, err := parseAnyAuthorization(h, n2[:0])
 			if err != nil || strings.Join(fast.names, ";") != strings.Join(general.names, ";") ||
-				fast.credential != general.credential || fast.signedHeaders != general.signedHeaders || fast.signature != general.signature {
+				fast.accessKey != general.accessKey || fast.signedHeaders != general.signedHeaders || fast.signature != general.signature {
 				t.Fatalf("%q: fast %+v, general %+v (%v)", h, fast, general, err)
 			}
 		}
@@ -251,4 +251,65 @@ func TestLoadLast(t *testing.T) {
 			t.Errorf("loadLast(%q, %d) = %#x, want %#x", s, n, got, want)
 		}
 	}
+}
+
+// TestParseEscapedCredentialAgrees checks the presigned credential split
+// against unescaping and parsing, on mutations of escaped credentials.
+func TestParseEscapedCredentialAgrees(t *testing.T) {
+	t.Parallel()
+	bases := []string{
+		"AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request",
+		"AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request",
+		"AK%2f20130524/eu-west-1%2Fsts%2Faws4_request",
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	decided := 0
+	for i := range 300000 {
+		b := []byte(bases[i%len(bases)])
+		for range rng.IntN(3) {
+			c := "%2Ff/+0a"[rng.IntN(8)]
+			switch p := rng.IntN(len(b)); rng.IntN(3) {
+			case 0:
+				b[p] = c
+			case 1:
+				b = append(b[:p], b[p+1:]...)
+			default:
+				b = append(b[:p], append([]byte{c}, b[p:]...)...)
+			}
+		}
+		if checkEscapedCredential(t, string(b)) {
+			decided++
+		}
+	}
+	if decided < 1000 {
+		t.Fatalf("the escaped split decided only %d credentials", decided)
+	}
+}
+
+// checkEscapedCredential reports whether parseEscapedCredential decided
+// raw, failing t if it disagrees with queryUnescape and parseCredential.
+func checkEscapedCredential(t *testing.T, raw string) bool {
+	var fast authorization
+	if !fast.parseEscapedCredential(raw) {
+		return false
+	}
+	c, ok := queryUnescape(raw)
+	if !ok {
+		t.Fatalf("%q: split, but does not unescape", raw)
+	}
+	var slow authorization
+	if msg := slow.parseCredential(c); msg != "" {
+		t.Fatalf("%q: split, but parseCredential says %s", raw, msg)
+	}
+	if fast.accessKey != slow.accessKey || fast.date != slow.date || fast.region != slow.region ||
+		fast.service != slow.service || fast.scopeString() != slow.scope || string(fast.appendScope(nil)) != slow.scope {
+		t.Fatalf("%q: split %+v, parsed %+v", raw, fast, slow)
+	}
+	return true
+}
+
+func FuzzEscapedCredential(f *testing.F) {
+	f.Add("AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request")
+	f.Add("A/20130524/r/s/aws4_request")
+	f.Fuzz(func(t *testing.T, raw string) { checkEscapedCredential(t, raw) })
 }

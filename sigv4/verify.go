@@ -353,7 +353,7 @@ func (v *Verifier) verifyHeader(res *Result, r *http.Request, service string) er
 		return e
 	}
 	res.verified(AuthHeader, &a, token, creds, signedAt, cs, mode)
-	if e := v.wrapBody(r, res, key, digest, a.signatureHex, amzDate, a.scope); e != nil {
+	if e := v.wrapBody(r, res, key, digest, amzDate, &a); e != nil {
 		return e
 	}
 	return nil
@@ -434,7 +434,7 @@ func (v *Verifier) checkSignatureWith(c *canonBufs, r *http.Request, a *authoriz
 	b = append(b, algorithmV4+"\n"...)
 	b = append(b, amzDate...)
 	b = append(b, '\n')
-	b = append(b, a.scope...)
+	b = a.appendScope(b)
 	b = append(b, '\n')
 	b = hex.AppendEncode(b, crSum[:])
 	tmp = key.sum(b[crLen:], tmp)
@@ -465,7 +465,7 @@ func (res *Result) verified(t AuthType, a *authorization, token string, creds Cr
 
 // wrapBody installs the verifying body reader for requests with a body.
 // digest says whether the request has a Content-MD5 or checksum header.
-func (v *Verifier) wrapBody(r *http.Request, res *Result, key *macKey, digest bool, seed, amzDate, scope string) *Error {
+func (v *Verifier) wrapBody(r *http.Request, res *Result, key *macKey, digest bool, amzDate string, a *authorization) *Error {
 	hasBody := r.Body != nil && r.Body != http.NoBody
 	streaming := res.Payload >= PayloadStreamingSigned
 	if !hasBody && !streaming && !digest {
@@ -484,9 +484,9 @@ func (v *Verifier) wrapBody(r *http.Request, res *Result, key *macKey, digest bo
 		header:         r.Header,
 		contentLength:  r.ContentLength,
 		signingKey:     key,
-		seedSignature:  seed,
+		seedSignature:  a.signatureHex,
 		amzDate:        amzDate,
-		scope:          scope,
+		scope:          a.scopeString(),
 		maxChunkSize:   v.opts.MaxChunkSize,
 		maxTrailerSize: v.opts.MaxTrailerSize,
 	})
@@ -558,8 +558,13 @@ func (v *Verifier) verifyPresigned(res *Result, r *http.Request, service string)
 	if perr != nil {
 		return perr
 	}
+	var a authorization
 	alg, ok1 := queryUnescape(p.algorithm)
-	cred, ok2 := queryUnescape(p.credential)
+	// SDKs escape only the credential's slashes: split it as sent.
+	cred, ok2, credParsed := "", true, a.parseEscapedCredential(p.credential)
+	if !credParsed {
+		cred, ok2 = queryUnescape(p.credential)
+	}
 	amzDate, ok3 := queryUnescape(p.date)
 	sh, ok4 := queryUnescape(p.signedHeaders)
 	sig, ok5 := queryUnescape(p.signature)
@@ -575,9 +580,10 @@ func (v *Verifier) verifyPresigned(res *Result, r *http.Request, service string)
 	default:
 		return malformedQuery("X-Amz-Algorithm only supports \"" + algorithmV4 + "\"")
 	}
-	var a authorization
-	if msg := a.parseCredential(cred); msg != "" {
-		return malformedQuery("Error parsing the X-Amz-Credential parameter; " + msg + ".")
+	if !credParsed {
+		if msg := a.parseCredential(cred); msg != "" {
+			return malformedQuery("Error parsing the X-Amz-Credential parameter; " + msg + ".")
+		}
 	}
 	var msg string
 	if a.names, msg = parseSignedHeaders(res.names[:0], sh); msg != "" {
@@ -654,7 +660,7 @@ func (v *Verifier) verifyPresigned(res *Result, r *http.Request, service string)
 	}
 	res.verified(AuthPresigned, &a, token, creds, signedAt, cs, mode)
 	res.Expires = expiresAt
-	if e := v.wrapBody(r, res, key, digest, a.signatureHex, amzDate, a.scope); e != nil {
+	if e := v.wrapBody(r, res, key, digest, amzDate, &a); e != nil {
 		return e
 	}
 	return nil

@@ -138,11 +138,15 @@ func (v *Verifier) checkScope(a *authorization, amzDate, service string, query b
 	return nil
 }
 
-// hasName reports whether the sorted lower-case list holds name (given
-// in any case), without allocating.
+// hasName reports whether the signed names (lower case, as
+// parseSignedHeaders guarantees) hold the lower-case name.
 func hasName(names []string, name string) bool {
-	i, _ := indexNameFold(names, name)
-	return i >= 0
+	for _, n := range names {
+		if n == name {
+			return true
+		}
+	}
+	return false
 }
 
 // indexNameFold returns the index of name (in any case) in the sorted
@@ -225,8 +229,9 @@ func checkSignedHeaderRules(r *http.Request, names []string, sv *signedValues) (
 	}
 	if len(sv.vals) != len(names) {
 		sv.vals = make([][]string, len(names))
+	} else {
+		clear(sv.vals)
 	}
-	clear(sv.vals)
 	sv.exact = true
 	var missing []string
 	for k, v := range r.Header {

@@ -315,12 +315,11 @@ func sessionNames(account, user, session string) string {
 func (p *Principal) readyARN() string {
 	switch p.Kind {
 	case PrincipalUser, PrincipalServiceAccount:
-		if hasParts(p.names, "arn:aws:iam::", p.account, ":user/", p.User) {
+		if isUserARN(p.names, p.account, p.User) {
 			return p.names
 		}
 	case PrincipalSession, PrincipalLDAPSession:
-		if k := len(p.names) - len(p.User) - 1 - len(p.SessionName); k > 0 &&
-			hasParts(p.names[:k], "arn:aws:sts::", p.account, ":assumed-role/", p.User, "/", p.SessionName) {
+		if k := len(p.names) - len(p.User) - 1 - len(p.SessionName); k > 0 && isSessionARN(p.names[:k], p.account, p.User, p.SessionName) {
 			return p.names[:k]
 		}
 	}
@@ -329,21 +328,36 @@ func (p *Principal) readyARN() string {
 
 // sessionUserID is aws:userid of a session: "<user>:<session name>".
 func (p *Principal) sessionUserID() string {
-	if k := len(p.names) - len(p.User) - 1 - len(p.SessionName); k > 0 && hasParts(p.names[k:], p.User, ":", p.SessionName) {
+	if k := len(p.names) - len(p.User) - 1 - len(p.SessionName); k > 0 && isUserID(p.names[k:], p.User, p.SessionName) {
 		return p.names[k:]
 	}
 	return p.User + ":" + p.SessionName
 }
 
-// hasParts reports whether s is the concatenation of parts.
-func hasParts(s string, parts ...string) bool {
-	for _, x := range parts {
-		if len(s) < len(x) || s[:len(x)] != x {
-			return false
-		}
-		s = s[len(x):]
+// isUserARN reports whether s is userARN(account, user).
+func isUserARN(s, account, user string) bool {
+	const head, mid = "arn:aws:iam::", ":user/"
+	if len(s) != len(head)+len(account)+len(mid)+len(user) {
+		return false
 	}
-	return s == ""
+	i := len(head) + len(account)
+	return s[:len(head)] == head && s[len(head):i] == account && s[i:i+len(mid)] == mid && s[i+len(mid):] == user
+}
+
+// isSessionARN reports whether s is sessionARN(account, user, session).
+func isSessionARN(s, account, user, session string) bool {
+	const head, mid = "arn:aws:sts::", ":assumed-role/"
+	if len(s) != len(head)+len(account)+len(mid)+len(user)+1+len(session) {
+		return false
+	}
+	i := len(head) + len(account)
+	j := i + len(mid) + len(user)
+	return s[:len(head)] == head && s[len(head):i] == account && s[i:i+len(mid)] == mid && s[i+len(mid):j] == user && s[j] == '/' && s[j+1:] == session
+}
+
+// isUserID reports whether s is user + ":" + session.
+func isUserID(s, user, session string) bool {
+	return len(s) == len(user)+1+len(session) && s[:len(user)] == user && s[len(user)] == ':' && s[len(user)+1:] == session
 }
 
 // resolved is what the credential lookup hands back through sigv4.

@@ -3,7 +3,9 @@ package s3auth
 import (
 	"net/netip"
 	"strconv"
+	"strings"
 	"testing"
+	"unicode"
 )
 
 var ipv4PortCases = []struct {
@@ -89,29 +91,27 @@ func TestParseIPv4PortAll(t *testing.T) {
 	}
 }
 
-func TestHasParts(t *testing.T) {
+// TestNameChecks: the checks of ready-made names agree with building the
+// names, for every way of splitting the same bytes between the parts.
+func TestNameChecks(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name  string
-		s     string
-		parts []string
-		want  bool
-	}{
-		{"exact", "ab:cd", []string{"ab", ":", "cd"}, true},
-		{"none", "", nil, true},
-		{"empty parts", "ab", []string{"", "ab", ""}, true},
-		{"longer", "ab:cde", []string{"ab", ":", "cd"}, false},
-		{"shorter", "ab:c", []string{"ab", ":", "cd"}, false},
-		{"shifted", "a:bcd", []string{"ab", ":", "cd"}, false},
-		{"nothing left for s", "", []string{"x"}, false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			if got := hasParts(tc.s, tc.parts...); got != tc.want {
-				t.Fatalf("got %v, want %v", got, tc.want)
+	parts := []string{"", "a", "b", "ab", "a/b", "a:b", "000000000000", "123456789012"}
+	for _, acct := range parts {
+		for _, user := range parts {
+			for _, sess := range parts {
+				for _, s := range []string{userARN(acct, user), sessionARN(acct, user, sess), user + ":" + sess, "arn:aws:iam::a:user/b", "arn:aws:sts::a:assumed-role/b/c"} {
+					if got, want := isUserARN(s, acct, user), s == userARN(acct, user); got != want {
+						t.Fatalf("isUserARN(%q, %q, %q) = %v", s, acct, user, got)
+					}
+					if got, want := isSessionARN(s, acct, user, sess), s == sessionARN(acct, user, sess); got != want {
+						t.Fatalf("isSessionARN(%q, %q, %q, %q) = %v", s, acct, user, sess, got)
+					}
+					if got, want := isUserID(s, user, sess), s == user+":"+sess; got != want {
+						t.Fatalf("isUserID(%q, %q, %q) = %v", s, user, sess, got)
+					}
+				}
 			}
-		})
+		}
 	}
 }
 
@@ -201,4 +201,31 @@ func TestReadyNames(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBuiltinPolicyNamesFoldOnlyFromASCII backs IsBuiltinPolicy's length
+// check: no non-ASCII rune case-folds to a letter of a built-in name, so
+// a name of another byte length is never EqualFold to one.
+func TestBuiltinPolicyNamesFoldOnlyFromASCII(t *testing.T) {
+	t.Parallel()
+	letters := PolicyReadOnly + PolicyReadWrite + PolicyWriteOnly
+	for r := rune(0x80); r <= unicode.MaxRune; r++ {
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f < 0x80 && strings.ContainsRune(letters, unicode.ToLower(f)) {
+				t.Fatalf("%U folds to %q, a letter of a built-in policy name", r, f)
+			}
+		}
+	}
+}
+
+func FuzzIsBuiltinPolicy(f *testing.F) {
+	for _, s := range []string{"readonly", "ReadOnly", "READWRITE", "writeonly", "alice-home", "", "readonlyx", "reado\u212anly"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		want := strings.EqualFold(name, PolicyReadOnly) || strings.EqualFold(name, PolicyReadWrite) || strings.EqualFold(name, PolicyWriteOnly)
+		if got := IsBuiltinPolicy(name); got != want {
+			t.Fatalf("IsBuiltinPolicy(%q) = %v, want %v", name, got, want)
+		}
+	})
 }

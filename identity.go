@@ -39,6 +39,11 @@ const (
 // IsBuiltinPolicy reports whether name is one of the built-in policies
 // (compared case-insensitively, so that "ReadOnly" cannot shadow it).
 func IsBuiltinPolicy(name string) bool {
+	// No non-ASCII letter folds to a letter of these names (only K and S
+	// have such folds), so a name of another length never matches.
+	if len(name) != len(PolicyReadOnly) && len(name) != len(PolicyReadWrite) && len(name) != len(PolicyWriteOnly) {
+		return false
+	}
 	return strings.EqualFold(name, PolicyReadOnly) || strings.EqualFold(name, PolicyReadWrite) || strings.EqualFold(name, PolicyWriteOnly)
 }
 

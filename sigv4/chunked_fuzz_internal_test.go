@@ -28,7 +28,8 @@ func fuzzHeaders() []fuzzHeader {
 // FuzzChunkedDecoder feeds arbitrary aws-chunked bodies to the verifying
 // reader. It must never panic, never report Complete without a clean
 // io.EOF, and a signed stream that verifies must decode to the payload
-// that was signed (the fuzzer cannot forge HMACs).
+// that was signed (the fuzzer cannot forge HMACs). Body.WriteTo (io.Copy)
+// must hand over the same bytes and end the same way as Read.
 func FuzzChunkedDecoder(f *testing.F) {
 	headers := fuzzHeaders()
 	for i, tc := range syntheticCases() {
@@ -47,6 +48,7 @@ func FuzzChunkedDecoder(f *testing.F) {
 		if err != nil {
 			t.Fatalf("headers of a synthetic case rejected: %v", err)
 		}
+		copied, _, copyErr := copyBody(t, body, p)
 		var out []byte
 		buf := make([]byte, 7)
 		for {
@@ -62,8 +64,14 @@ func FuzzChunkedDecoder(f *testing.F) {
 				if codeOf(err) == "" {
 					t.Fatalf("error %T is not an *Error: %v", err, err)
 				}
+				if codeOf(copyErr) != codeOf(err) || !bytes.Equal(copied, out) {
+					t.Fatalf("WriteTo gave %d bytes and %v, Read %d bytes and %v", len(copied), copyErr, len(out), err)
+				}
 				return
 			}
+		}
+		if copyErr != nil || !bytes.Equal(copied, out) {
+			t.Fatalf("WriteTo gave %d bytes and %v, Read %d bytes and a clean EOF", len(copied), copyErr, len(out))
 		}
 		info := b.Verified()
 		if !info.Complete || info.DecodedLength != int64(len(out)) {

@@ -268,8 +268,6 @@ func (c *sessionCache) get(accessKey, token string, ring *sts.KeyRing) *sessionE
 	return e
 }
 
-// put caches the session s opened from token by ring; account is the
-// account of its ARN.
 // equalConstantTime reports whether a and b are equal in a time that
 // depends only on their lengths (like subtle.ConstantTimeCompare, eight
 // bytes at a time: tokens are long).
@@ -295,6 +293,8 @@ func load64(s string, i int) uint64 {
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
+// put caches the session s opened from token by ring; account is the
+// account of its ARN.
 func (c *sessionCache) put(accessKey, token string, s *sts.Session, ring *sts.KeyRing, account string) *sessionEntry {
 	e := &sessionEntry{token: token, s: s, ring: ring}
 	user := ""

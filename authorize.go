@@ -565,11 +565,11 @@ func parseIPv4Port(s string) (addr netip.Addr, ok bool) {
 	return netip.AddrFrom4(ip), true
 }
 
-// decimal reads 1 to max digits of s from i, without a leading zero unless
+// decimal reads 1 to maxDigits digits of s from i, without a leading zero unless
 // the number is 0, and returns their value and the index after them.
-func decimal(s string, i, max int) (v, end int, ok bool) {
+func decimal(s string, i, maxDigits int) (v, end int, ok bool) {
 	start := i
-	for i < len(s) && i-start < max && '0' <= s[i] && s[i] <= '9' {
+	for i < len(s) && i-start < maxDigits && '0' <= s[i] && s[i] <= '9' {
 		v = v*10 + int(s[i]-'0')
 		i++
 	}

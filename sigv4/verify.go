@@ -492,6 +492,7 @@ func (v *Verifier) wrapBody(r *http.Request, res *Result, key *macKey, digest bo
 		seedSignature:  a.signatureHex,
 		amzDate:        amzDate,
 		scope:          a.scopeString(),
+		noDigest:       !digest, // checkSignedHeaderRules saw every header key
 		maxChunkSize:   v.opts.MaxChunkSize,
 		maxTrailerSize: v.opts.MaxTrailerSize,
 	})

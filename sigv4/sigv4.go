@@ -348,6 +348,12 @@ func (v *Verifier) lookupCredentials(ctx context.Context, accessKey, token strin
 	var e *Error
 	switch {
 	case errors.As(err, &e):
+		if e == nil {
+			// A typed nil *Error: fail closed without calling its Error
+			// method (it would panic), rather than hand the nil on.
+			v.log.LogAttrs(ctx, slog.LevelWarn, "sigv4: credentials lookup returned a nil *sigv4.Error as its error")
+			return Credentials{}, newError(ErrCodeServiceUnavailable, "Please reduce your request rate or try again later.")
+		}
 		return Credentials{}, e
 	case errors.Is(err, ErrUnknownAccessKey):
 		return Credentials{}, newError(ErrCodeInvalidAccessKeyID, "The AWS access key Id you provided does not exist in our records.")

@@ -306,6 +306,9 @@ func TestVerifyLookupErrors(t *testing.T) {
 		{"passes *Error through", &sigv4.Error{Code: sigv4.ErrCodeExpiredToken, Message: "The provided token has expired.", StatusCode: 400}, sigv4.ErrCodeExpiredToken},
 		{"wrapped unknown key", errors.Join(errors.New("no such user"), sigv4.ErrUnknownAccessKey), sigv4.ErrCodeInvalidAccessKeyID},
 		{"other error", io.ErrUnexpectedEOF, sigv4.ErrCodeServiceUnavailable},
+		// A typed nil is a non-nil error: it must fail closed as a usable
+		// *Error, not come back as a nil *Error whose Error method panics.
+		{"typed nil *Error", (*sigv4.Error)(nil), sigv4.ErrCodeServiceUnavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

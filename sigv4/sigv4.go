@@ -304,7 +304,9 @@ func (v *Verifier) VerifyService(r *http.Request, service string) (*Result, erro
 // a Result in it, and then verifying a typical request allocates nothing.
 // res is overwritten; after an error it is zero. The Result refers to the
 // request (and the Body reads it), so res must not be reused for another
-// request while the host still uses this one's.
+// request while the host still uses this one's. Its SignedHeaders may point
+// into res itself: a copy of the Result by value keeps seeing what res
+// holds, so copy SignedHeaders too (slices.Clone) if res will be reused.
 func (v *Verifier) VerifyServiceInto(res *Result, r *http.Request, service string) error {
 	if res == nil {
 		return newError(ErrCodeInternalError, "sigv4: VerifyServiceInto needs a Result to fill")
@@ -345,6 +347,19 @@ func (v *Verifier) lookupCredentials(ctx context.Context, accessKey, token strin
 	if err == nil {
 		return c, nil
 	}
+	return Credentials{}, v.lookupError(ctx, err)
+}
+
+// lookupError maps a lookup's error to the client's. An error value whose
+// methods panic (a typed nil pointer of some other type) fails closed as
+// ServiceUnavailable too.
+func (v *Verifier) lookupError(ctx context.Context, err error) (mapped *Error) {
+	defer func() {
+		if recover() != nil {
+			v.log.LogAttrs(ctx, slog.LevelWarn, "sigv4: credentials lookup returned an error value that panics")
+			mapped = newError(ErrCodeServiceUnavailable, "Please reduce your request rate or try again later.")
+		}
+	}()
 	var e *Error
 	switch {
 	case errors.As(err, &e):
@@ -352,14 +367,14 @@ func (v *Verifier) lookupCredentials(ctx context.Context, accessKey, token strin
 			// A typed nil *Error: fail closed without calling its Error
 			// method (it would panic), rather than hand the nil on.
 			v.log.LogAttrs(ctx, slog.LevelWarn, "sigv4: credentials lookup returned a nil *sigv4.Error as its error")
-			return Credentials{}, newError(ErrCodeServiceUnavailable, "Please reduce your request rate or try again later.")
+			return newError(ErrCodeServiceUnavailable, "Please reduce your request rate or try again later.")
 		}
-		return Credentials{}, e
+		return e
 	case errors.Is(err, ErrUnknownAccessKey):
-		return Credentials{}, newError(ErrCodeInvalidAccessKeyID, "The AWS access key Id you provided does not exist in our records.")
+		return newError(ErrCodeInvalidAccessKeyID, "The AWS access key Id you provided does not exist in our records.")
 	default:
 		v.log.LogAttrs(ctx, slog.LevelWarn, "sigv4: credentials lookup failed", slog.String("error", err.Error()))
-		return Credentials{}, newError(ErrCodeServiceUnavailable, "Please reduce your request rate or try again later.")
+		return newError(ErrCodeServiceUnavailable, "Please reduce your request rate or try again later.")
 	}
 }
 

@@ -296,6 +296,11 @@ func TestVerifyErrors(t *testing.T) {
 	}
 }
 
+// panickyError is an error type whose nil pointer panics in Error.
+type panickyError struct{ msg string }
+
+func (e *panickyError) Error() string { return e.msg }
+
 func TestVerifyLookupErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -309,6 +314,8 @@ func TestVerifyLookupErrors(t *testing.T) {
 		// A typed nil is a non-nil error: it must fail closed as a usable
 		// *Error, not come back as a nil *Error whose Error method panics.
 		{"typed nil *Error", (*sigv4.Error)(nil), sigv4.ErrCodeServiceUnavailable},
+		// Any other error value whose methods panic fails closed too.
+		{"typed nil of another type", (*panickyError)(nil), sigv4.ErrCodeServiceUnavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -537,47 +537,38 @@ func trusted(addr netip.Addr, proxies []netip.Prefix) bool {
 }
 
 // parseIPv4Port parses the canonical "a.b.c.d:port" form of an IPv4 peer
-// address (no leading zeros, port at most 65535). ok is false for anything
-// else, which the caller leaves to netip; when ok, the address is the one
-// netip.ParseAddrPort gives.
+// address (no leading zeros, port at most 65535) in one pass. ok is false
+// for anything else, which the caller leaves to netip; when ok, the address
+// is the one netip.ParseAddrPort gives.
 func parseIPv4Port(s string) (addr netip.Addr, ok bool) {
 	var ip [4]byte
-	i := 0
-	for n := range 4 {
-		if n > 0 {
-			if i >= len(s) || s[i] != '.' {
+	n, v, digits := 0, 0, 0 // field (0-3 octets, 4 port), its value and length
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case '0' <= c && c <= '9':
+			if digits > 0 && v == 0 { // a leading zero
 				return addr, false
 			}
-			i++
-		}
-		v, j, ok := decimal(s, i, 3)
-		if !ok || v > 255 {
+			v = v*10 + int(c-'0')
+			digits++
+			if digits > 5 {
+				return addr, false
+			}
+		case c == '.' && n < 3, c == ':' && n == 3:
+			if digits == 0 || v > 255 {
+				return addr, false
+			}
+			ip[n] = byte(v)
+			n, v, digits = n+1, 0, 0
+		default:
 			return addr, false
 		}
-		ip[n], i = byte(v), j
 	}
-	if i >= len(s) || s[i] != ':' {
-		return addr, false
-	}
-	port, j, ok := decimal(s, i+1, 5)
-	if !ok || port > 65535 || j != len(s) {
+	if n != 4 || digits == 0 || v > 65535 {
 		return addr, false
 	}
 	return netip.AddrFrom4(ip), true
-}
-
-// decimal reads 1 to maxDigits digits of s from i, without a leading zero unless
-// the number is 0, and returns their value and the index after them.
-func decimal(s string, i, maxDigits int) (v, end int, ok bool) {
-	start := i
-	for i < len(s) && i-start < maxDigits && '0' <= s[i] && s[i] <= '9' {
-		v = v*10 + int(s[i]-'0')
-		i++
-	}
-	if i == start || s[start] == '0' && i-start > 1 {
-		return 0, i, false
-	}
-	return v, i, true
 }
 
 // firstValue is http.Header.Get for a name already in canonical form.

@@ -138,8 +138,12 @@ func headerChecksum(h http.Header) (checksumAlg, string, error) {
 	alg, value := checksumNone, ""
 	for name, vals := range h {
 		// Most headers are rejected by length or by their first byte,
-		// without folding them against five names.
-		if len(name) < len("x-amz-checksum-sha1") || len(name) > len("x-amz-checksum-crc64nvme") || name[0]|0x20 != 'x' {
+		// without folding them against five names. strings.EqualFold
+		// also folds the Kelvin sign (3 bytes) onto 'k' and the long s
+		// (2 bytes) onto 's', and no other non-ASCII rune onto a letter:
+		// a name that folds onto x-amz-checksum-crc64nvme may be 3
+		// bytes longer.
+		if len(name) < len("x-amz-checksum-sha1") || len(name) > len("x-amz-checksum-crc64nvme")+3 || name[0]|0x20 != 'x' {
 			continue
 		}
 		a := checksumAlgByHeader(name)

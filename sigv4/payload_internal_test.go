@@ -380,3 +380,39 @@ func TestNoDigestSkipsOnlyTheScan(t *testing.T) {
 		t.Fatalf("wrong Content-MD5 without noDigest: %v, want BadDigest", err)
 	}
 }
+
+// TestHeaderChecksumFindsFoldedSpellings checks that headerChecksum's quick
+// rejection by length finds every header it found before it had one:
+// strings.EqualFold also folds the Kelvin sign (3 bytes) onto 'k' and the
+// long s (2 bytes) onto 's', so a name can fold onto an x-amz-checksum-*
+// header and be longer than it. Found in review: such a spelling of
+// x-amz-checksum-crc64nvme (or -sha256) was no longer seen.
+func TestHeaderChecksumFindsFoldedSpellings(t *testing.T) {
+	t.Parallel()
+	for _, a := range checksumAlgs {
+		// Every combination of folded and plain k and s in the name.
+		variants := []string{""}
+		for _, c := range a.header() {
+			var next []string
+			for _, v := range variants {
+				next = append(next, v+string(c))
+				switch c {
+				case 'k':
+					next = append(next, v+"\u212a")
+				case 's':
+					next = append(next, v+"\u017f")
+				}
+			}
+			variants = next
+		}
+		for _, key := range variants {
+			if !strings.EqualFold(key, a.header()) {
+				t.Fatalf("test bug: %q does not fold to %s", key, a.header())
+			}
+			got, value, err := headerChecksum(http.Header{key: {"v"}})
+			if err != nil || got != a || value != "v" {
+				t.Errorf("headerChecksum(%q) = %v, %q, %v; want %v, \"v\" as strings.EqualFold finds it", key, got, value, err, a)
+			}
+		}
+	}
+}

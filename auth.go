@@ -255,6 +255,10 @@ type Principal struct {
 	// validAfter is the user's SessionsValidAfter when the request was
 	// authenticated: a change since means a revocation while in flight.
 	validAfter time.Time
+	// created is the user's creation time (Unix ns) when the request was
+	// authenticated: a change since means the user was removed and
+	// created again under the same name while the request was in flight.
+	created int64
 	// names, when set, is ARN() followed, for a session, by its aws:userid
 	// ("<user>:<session>"), as the credential lookup found them ready-made
 	// (one string keeps resolved in a smaller size class). They are used
@@ -406,7 +410,7 @@ func (a *Auth) lookup(ctx context.Context, accessKey, token string) (sigv4.Crede
 	default:
 		res.p.Kind = PrincipalUser
 		res.p.User = accessKey
-		res.p.validAfter = c.SessionsValidAfter
+		res.p.validAfter, res.p.created = c.SessionsValidAfter, x.created
 	}
 	if !c.Enabled {
 		res.refusal = sigv4Error(sigv4.ErrCodeAccessDenied, "The access key is disabled (or its parent user is); ask an administrator to enable it.")

@@ -271,10 +271,12 @@ func (a *Auth) assumeRole(ctx context.Context, p *Principal, in *sts.AssumeRoleI
 	}
 	// The session's IssuedAt is now fixed: a revocation from here on
 	// invalidates it. One that landed after the caller was authenticated
-	// must refuse it (p.Auth is nil for a principal the host built itself).
+	// must refuse it (p.Auth is nil for a principal the host built itself),
+	// and so must a removal followed by a new user of the same name, whose
+	// own the session would otherwise be.
 	if p.Auth != nil {
-		c, ok := a.dir.LookupCredential(p.User)
-		if !ok || c.Kind != CredentialUser || !c.Enabled || !c.SessionsValidAfter.Equal(p.validAfter) {
+		c, x, ok := a.dir.lookupCredential(p.User)
+		if !ok || c.Kind != CredentialUser || !c.Enabled || !c.SessionsValidAfter.Equal(p.validAfter) || x.created != p.created {
 			return nil, sts.Errorf(sts.CodeAccessDenied, "user %s was disabled, removed or had its sessions revoked while this request was being served", p.User)
 		}
 	}

@@ -373,3 +373,34 @@ func TestAssumeRoleInFlightDuringRevocation(t *testing.T) {
 		})
 	}
 }
+
+// TestAssumeRoleUserRecreatedInFlight: a user removed and created again
+// under the same name while its AssumeRole request is being served must
+// not receive a session, which would belong to the new user (found in
+// review).
+func TestAssumeRoleUserRecreatedInFlight(t *testing.T) {
+	t.Parallel()
+	e := s3authtest.NewEnv(t)
+	e.AddUser(t, "joe", "joe-secret-12345", "readwrite")
+	r := e.NewRequest(t, http.MethodGet, "/bkt/k", nil, "joe", "joe-secret-12345", "")
+	p, err := e.Auth.Authenticate(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Neither user ever had its sessions revoked: only the creation time
+	// tells them apart.
+	ctx := context.Background()
+	if err := e.Auth.Directory().RemoveUser(ctx, "joe"); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Advance(time.Second)
+	e.AddUser(t, "joe", "joe-secret-67890", "readwrite")
+	e.Clock.Advance(time.Second)
+	out, err := e.Auth.AssumeRole(ctx, p, &stsproto.AssumeRoleInput{Duration: time.Hour})
+	if err == nil {
+		t.Fatalf("the removed user's request got a session %s for the new user of the same name", out.Credentials.AccessKeyID)
+	}
+	if !strings.Contains(err.Error(), "removed") {
+		t.Errorf("error %q does not say why", err)
+	}
+}

@@ -358,8 +358,9 @@ func (a *Auth) lookupSession(ctx context.Context, accessKey, token string) (sigv
 			return sigv4.Credentials{}, invalidToken("the user that requested it no longer exists")
 		}
 		// A user removed and created again under the same name is another
-		// identity: sessions issued before its creation are not its own.
-		if created := x.created; created != 0 && s.IssuedAt.UnixNano() < created {
+		// identity: sessions issued before its creation, or in the same
+		// nanosecond, are not its own.
+		if created := x.created; created != 0 && s.IssuedAt.UnixNano() <= created {
 			return sigv4.Credentials{}, invalidToken("the user that requested it no longer exists")
 		}
 		if !c.SessionsValidAfter.IsZero() && !s.IssuedAt.After(c.SessionsValidAfter) {

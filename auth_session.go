@@ -358,9 +358,11 @@ func (a *Auth) lookupSession(ctx context.Context, accessKey, token string) (sigv
 			return sigv4.Credentials{}, invalidToken("the user that requested it no longer exists")
 		}
 		// A user removed and created again under the same name is another
-		// identity: sessions issued before its creation, or in the same
-		// nanosecond, are not its own.
-		if created := x.created; created != 0 && s.IssuedAt.UnixNano() <= created {
+		// identity: sessions issued before its creation are not its own.
+		// (One issued in the same clock tick may be: a fake or coarse clock
+		// gives a new user and its first session the same time. AssumeRole
+		// itself refuses to mint across a re-creation.)
+		if created := x.created; created != 0 && s.IssuedAt.UnixNano() < created {
 			return sigv4.Credentials{}, invalidToken("the user that requested it no longer exists")
 		}
 		if !c.SessionsValidAfter.IsZero() && !s.IssuedAt.After(c.SessionsValidAfter) {

@@ -105,6 +105,30 @@ func appendCanonicalURI(b []byte, escaped string) ([]byte, bool) {
 	return b, true
 }
 
+// appendEncodedPath appends the S3 canonical URI of a decoded path that
+// net/url can re-escape by itself (URL.RawPath empty): each byte UriEncoded
+// keeping '/'. It equals appendCanonicalURI(b, url.EscapedPath()) then,
+// because that escaping keeps '/' literal and decoding it gives the path
+// back, without escaping the path only to decode it again.
+func appendEncodedPath(b []byte, path string) []byte {
+	if path == "" {
+		return append(b, '/')
+	}
+	for i := 0; i < len(path); i++ {
+		j := i
+		for j < len(path) && uriKeep[path[j]]&keepPath != 0 {
+			j++
+		}
+		b = append(b, path[i:j]...)
+		if i = j; i == len(path) {
+			break
+		}
+		c := path[i]
+		b = append(b, '%', upperHex[c>>4], upperHex[c&15])
+	}
+	return b
+}
+
 // appendDecodedEncoded percent-decodes the raw query component s ('+' is a
 // space, as in every SDK's own canonicalization) and appends its UriEncode.
 func appendDecodedEncoded(b []byte, s string) ([]byte, bool) {

@@ -413,29 +413,26 @@ func parseAmzDate(s string) (time.Time, bool) {
 	if len(s) != 16 || s[8] != 'T' || s[15] != 'Z' {
 		return time.Time{}, false
 	}
-	var n [6]int
-	widths := [6]int{4, 2, 2, 2, 2, 2}
-	pos := [6]int{0, 4, 6, 9, 11, 13}
-	for i := range n {
-		for j := 0; j < widths[i]; j++ {
-			c := s[pos[i]+j]
-			if c < '0' || c > '9' {
-				return time.Time{}, false
-			}
-			n[i] = n[i]*10 + int(c-'0')
-		}
+	// Every other byte must be a digit: check them all at once.
+	bad := 0
+	d := func(i int) int {
+		c := int(s[i]) - '0'
+		bad |= c | (9 - c) // negative when c is not 0-9
+		return c
 	}
-	if n[1] < 1 || n[1] > 12 || n[2] < 1 || n[2] > 31 || n[3] > 23 || n[4] > 59 || n[5] > 59 {
+	y := d(0)*1000 + d(1)*100 + d(2)*10 + d(3)
+	mo, dd := d(4)*10+d(5), d(6)*10+d(7)
+	h, mi, se := d(9)*10+d(10), d(11)*10+d(12), d(13)*10+d(14)
+	if bad < 0 || mo < 1 || mo > 12 || dd < 1 || dd > 31 || h > 23 || mi > 59 || se > 59 {
 		return time.Time{}, false
 	}
-	if n[2] > daysIn(n[0], n[1]) { // 31 February and friends
+	if dd > daysIn(y, mo) { // 31 February and friends
 		return time.Time{}, false
 	}
-	secs := daysSinceEpoch(n[0], n[1], n[2])*86400 + int64(n[3]*3600+n[4]*60+n[5])
+	secs := daysSinceEpoch(y, mo, dd)*86400 + int64(h*3600+mi*60+se)
 	return time.Unix(secs, 0).UTC(), true
 }
 
-// daysIn is the number of days in month m (1-12) of year y.
 func daysIn(y, m int) int {
 	switch m {
 	case 2:

@@ -316,11 +316,11 @@ func (v *Verifier) VerifyServiceInto(res *Result, r *http.Request, service strin
 		return newError(ErrCodeInvalidRequest, "no request to verify")
 	}
 	var err error
-	switch kind, cerr := classify(r); {
+	switch kind, authorization, cerr := classify(r); {
 	case cerr != nil:
 		return cerr
 	case kind == AuthHeader:
-		err = v.verifyHeader(res, r, service)
+		err = v.verifyHeader(res, r, service, authorization)
 	case kind == AuthPresigned:
 		err = v.verifyPresigned(res, r, service)
 	case kind == AuthPostForm:

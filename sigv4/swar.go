@@ -1,6 +1,9 @@
 package sigv4
 
-import "math/bits"
+import (
+	"math/bits"
+	"slices"
+)
 
 // Word-at-a-time helpers: eight ASCII bytes tested or case-folded with a
 // few integer operations instead of eight branches. Each helper requires
@@ -125,4 +128,12 @@ func nextMark(m *uint64) int {
 	i := bits.TrailingZeros64(*m) >> 3
 	*m &= *m - 1
 	return i
+}
+
+// appendHex appends the lower-case hex of src.
+func appendHex(b, src []byte) []byte {
+	n := len(b)
+	b = slices.Grow(b, 2*len(src))[:n+2*len(src)]
+	encodeHex(b[n:], src)
+	return b
 }

@@ -2,8 +2,10 @@ package sigv4
 
 import (
 	"math/rand/v2"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The word-at-a-time helpers are checked against byte-by-byte references
@@ -312,4 +314,79 @@ func FuzzEscapedCredential(f *testing.F) {
 	f.Add("AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request")
 	f.Add("A/20130524/r/s/aws4_request")
 	f.Fuzz(func(t *testing.T, raw string) { checkEscapedCredential(t, raw) })
+}
+
+// refParseAmzDate is parseAmzDate as it was written first, digit by digit.
+func refParseAmzDate(s string) (time.Time, bool) {
+	if len(s) != 16 || s[8] != 'T' || s[15] != 'Z' {
+		return time.Time{}, false
+	}
+	var n [6]int
+	widths := [6]int{4, 2, 2, 2, 2, 2}
+	pos := [6]int{0, 4, 6, 9, 11, 13}
+	for i := range n {
+		for j := 0; j < widths[i]; j++ {
+			c := s[pos[i]+j]
+			if c < '0' || c > '9' {
+				return time.Time{}, false
+			}
+			n[i] = n[i]*10 + int(c-'0')
+		}
+	}
+	if n[1] < 1 || n[1] > 12 || n[2] < 1 || n[2] > 31 || n[3] > 23 || n[4] > 59 || n[5] > 59 || n[2] > daysIn(n[0], n[1]) {
+		return time.Time{}, false
+	}
+	return time.Date(n[0], time.Month(n[1]), n[2], n[3], n[4], n[5], 0, time.UTC), true
+}
+
+func TestParseAmzDateAgrees(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(13, 14))
+	check := func(s string) {
+		got, ok := parseAmzDate(s)
+		want, wantOK := refParseAmzDate(s)
+		if ok != wantOK || ok && !got.Equal(want) {
+			t.Fatalf("parseAmzDate(%q) = %v %v, want %v %v", s, got, ok, want, wantOK)
+		}
+	}
+	for _, s := range []string{"20240229T235959Z", "20230229T000000Z", "19700101T000000Z", "00000101T000000Z", "99991231T235959Z", "20241301T000000Z", "20240100T000000Z", "20240101T240000Z", "20240101T236000Z", "20240101T235960Z"} {
+		check(s)
+	}
+	for range 300000 {
+		b := []byte(time.Unix(rng.Int64N(1<<36)-1<<35, 0).UTC().Format(amzDateLayout))
+		if len(b) != 16 {
+			continue
+		}
+		for range rng.IntN(3) {
+			b[rng.IntN(16)] = "0123456789/:TZ\x00\xff"[rng.IntN(16)]
+		}
+		check(string(b))
+	}
+}
+
+func TestAppendEncodedPathAgrees(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(15, 16))
+	compared := 0
+	for i := range 200000 {
+		raw := "/" + randomString(rng, "ab/%2F7e~-._!$&'()*+,;=:@ \x00\x7f\xc3\xa9?#[]", 20)
+		u, err := url.Parse("http://h" + raw)
+		if err != nil {
+			continue
+		}
+		if i%3 == 0 {
+			u = &url.URL{Path: randomString(rng, "ab/%~ *\xff", 12)}
+		}
+		if u.RawPath != "" {
+			continue
+		}
+		want, ok := appendCanonicalURI(nil, u.EscapedPath())
+		if got := appendEncodedPath(nil, u.Path); !ok || string(got) != string(want) {
+			t.Fatalf("path %q: appendEncodedPath = %q, appendCanonicalURI(EscapedPath) = %q (%v)", u.Path, got, want, ok)
+		}
+		compared++
+	}
+	if compared < 40000 {
+		t.Fatalf("only %d paths compared", compared)
+	}
 }

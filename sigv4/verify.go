@@ -24,31 +24,32 @@ const maxPresignExpires = 604800
 
 // classify decides how r claims to be authenticated, without trusting
 // anything yet.
-func classify(r *http.Request) (AuthType, error) {
+// For AuthHeader it also returns the Authorization header's value.
+func classify(r *http.Request) (AuthType, string, error) {
 	auths := r.Header["Authorization"]
 	if len(auths) > 1 {
-		return 0, newError(ErrCodeInvalidArgument, "Only one Authorization header is allowed.")
+		return 0, "", newError(ErrCodeInvalidArgument, "Only one Authorization header is allowed.")
 	}
 	v4, v2 := scanQueryAuth(r.URL.RawQuery)
 	if len(auths) == 1 {
 		if v4 || v2 {
-			return 0, newError(ErrCodeInvalidArgument, "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified.")
+			return 0, "", newError(ErrCodeInvalidArgument, "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified.")
 		}
-		return AuthHeader, nil
+		return AuthHeader, auths[0], nil
 	}
 	if v4 {
-		return AuthPresigned, nil
+		return AuthPresigned, "", nil
 	}
 	if v2 {
-		return 0, errUnsupportedMechanism()
+		return 0, "", errUnsupportedMechanism()
 	}
 	if r.Method == http.MethodPost {
 		ct := r.Header.Get("Content-Type")
 		if len(ct) >= 19 && equalFoldASCII(ct[:19], "multipart/form-data") {
-			return AuthPostForm, nil
+			return AuthPostForm, "", nil
 		}
 	}
-	return AuthAnonymous, nil
+	return AuthAnonymous, "", nil
 }
 
 // scanQueryAuth reports whether the raw query carries SigV4 presigned
@@ -71,7 +72,11 @@ func scanQueryAuth(raw string) (v4, v2 bool) {
 // single returns the only value of a header; more than one value is an
 // error because the value steers verification.
 func single(h http.Header, key string) (string, bool, *Error) {
-	vs := h[key]
+	return singleOf(h[key], key)
+}
+
+// singleOf is single for the values vs of the header key.
+func singleOf(vs []string, key string) (string, bool, *Error) {
 	switch len(vs) {
 	case 0:
 		return "", false, nil
@@ -211,6 +216,10 @@ func errNotSigned(names []string) *Error {
 type signedValues struct {
 	vals  [][]string // len(names); callers back it with a stack array
 	exact bool       // false: some names were ambiguous or too long; look them up
+
+	// The values under the exact keys X-Amz-Date, X-Amz-Security-Token and
+	// X-Amz-Content-Sha256 (what single would look up), seen on the way.
+	amzDate, token, contentSHA256 []string
 }
 
 // maxStackNames is how many signed names a verification handles without
@@ -224,9 +233,9 @@ const maxStackNames = 12
 // even an empty body goes through the verifying reader, which checks the
 // digest at EOF.
 func checkSignedHeaderRules(r *http.Request, names []string, sv *signedValues) (digest bool, _ *Error) {
-	if !hasName(names, "host") {
-		return false, errNotSigned([]string{"host"})
-	}
+	// The walk completes even when host is not signed: verifyHeader reads
+	// the values it gathers before it reports this function's verdict.
+	hostSigned := hasName(names, "host")
 	if len(sv.vals) != len(names) {
 		sv.vals = make([][]string, len(names))
 	} else {
@@ -254,9 +263,20 @@ func checkSignedHeaderRules(r *http.Request, names []string, sv *signedValues) (
 		}
 		if xamz {
 			digest = digest || isChecksumValueHeader(k)
+			switch k {
+			case "X-Amz-Date":
+				sv.amzDate = v
+			case "X-Amz-Security-Token":
+				sv.token = v
+			case "X-Amz-Content-Sha256":
+				sv.contentSHA256 = v
+			}
 		} else {
 			digest = digest || k == "Content-Md5" // the key contentMD5 reads
 		}
+	}
+	if !hostSigned {
+		return false, errNotSigned([]string{"host"})
 	}
 	if len(missing) > 0 {
 		slices.Sort(missing)
@@ -283,12 +303,19 @@ func isChecksumValueHeader(k string) bool {
 
 // verifyHeader verifies an Authorization-header request.
 // It fills res, which is zero.
-func (v *Verifier) verifyHeader(res *Result, r *http.Request, service string) error {
-	a, perr := parseAuthorization(r.Header["Authorization"][0], res.names[:0])
+func (v *Verifier) verifyHeader(res *Result, r *http.Request, service, authorization string) error {
+	a, perr := parseAuthorization(authorization, res.names[:0])
 	if perr != nil {
 		return perr
 	}
-	amzDate, has, err := single(r.Header, "X-Amz-Date")
+	// One walk over the headers checks the signed-header rules and gathers
+	// the values the checks below need; its verdict is reported after the
+	// date and scope checks, in the order clients have always seen.
+	names := a.names
+	var vbuf [maxStackNames][]string
+	sv := signedValues{vals: vbuf[:min(len(names), maxStackNames)]}
+	digest, rulesErr := checkSignedHeaderRules(r, names, &sv)
+	amzDate, has, err := singleOf(sv.amzDate, "X-Amz-Date")
 	if err != nil {
 		return err
 	}
@@ -303,7 +330,6 @@ func (v *Verifier) verifyHeader(res *Result, r *http.Request, service string) er
 	if !ok {
 		return newError(ErrCodeAccessDenied, "AWS authentication requires a valid Date or x-amz-date header")
 	}
-	names := a.names
 	if !hasName(names, dateHeader) {
 		return errNotSigned([]string{dateHeader})
 	}
@@ -314,18 +340,15 @@ func (v *Verifier) verifyHeader(res *Result, r *http.Request, service string) er
 		e := newError(ErrCodeRequestTimeTooSkewed, "The difference between the request time and the current time is too large.")
 		return e
 	}
-	var vbuf [maxStackNames][]string
-	sv := signedValues{vals: vbuf[:min(len(names), maxStackNames)]}
-	digest, e := checkSignedHeaderRules(r, names, &sv)
-	if e != nil {
-		return e
+	if rulesErr != nil {
+		return rulesErr
 	}
-	token, _, err := single(r.Header, "X-Amz-Security-Token")
+	token, _, err := singleOf(sv.token, "X-Amz-Security-Token")
 	if err != nil {
 		return err
 	}
 
-	cs, has, err := single(r.Header, "X-Amz-Content-Sha256")
+	cs, has, err := singleOf(sv.contentSHA256, "X-Amz-Content-Sha256")
 	if err != nil {
 		return err
 	}
@@ -409,7 +432,9 @@ func (v *Verifier) checkSignatureWith(c *canonBufs, r *http.Request, a *authoriz
 	b = append(b, method...)
 	b = append(b, '\n')
 	var ok bool
-	if b, ok = appendCanonicalURI(b, r.URL.EscapedPath()); !ok {
+	if r.URL.RawPath == "" {
+		b = appendEncodedPath(b, r.URL.Path)
+	} else if b, ok = appendCanonicalURI(b, r.URL.EscapedPath()); !ok {
 		return newError(ErrCodeInvalidURI, "Couldn't parse the specified URI.")
 	}
 	b = append(b, '\n')
@@ -441,7 +466,7 @@ func (v *Verifier) checkSignatureWith(c *canonBufs, r *http.Request, a *authoriz
 	b = append(b, '\n')
 	b = a.appendScope(b)
 	b = append(b, '\n')
-	b = hex.AppendEncode(b, crSum[:])
+	b = appendHex(b, crSum[:])
 	tmp = key.sum(b[crLen:], tmp)
 	if hmac.Equal(tmp, a.signature[:]) {
 		return nil

@@ -425,3 +425,16 @@ func TestVerifyServiceInto(t *testing.T) {
 		t.Errorf("VerifyServiceInto(nil, ...) = %v, want InternalError", err)
 	}
 }
+
+// TestHostNotSignedNamesHost: a header-signed request that does not sign
+// host is refused for that reason, even though the headers the later
+// checks read (X-Amz-Date and friends) are gathered in the same walk.
+func TestHostNotSignedNamesHost(t *testing.T) {
+	t.Parallel()
+	r := rawHeaderRequest(strings.Replace(validAuth, "host;", "", 1))
+	_, err := testVerifier().Verify(r)
+	var e *sigv4.Error
+	if !errors.As(err, &e) || e.Code != sigv4.ErrCodeAccessDenied || e.Err == nil || !strings.Contains(e.Err.Error(), "not signed: host") {
+		t.Fatalf("got %v (%v), want AccessDenied naming host as not signed", err, e)
+	}
+}

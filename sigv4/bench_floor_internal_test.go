@@ -46,13 +46,13 @@ func BenchmarkFloor_HeaderGET(b *testing.B) {
 
 	// The canonical request and string to sign, as Verify builds them.
 	var names [12]string
-	a, perr := parseAuthorization(r.Header["Authorization"][0], names[:0])
+	a, perr := parseAuthorization(r.Header["Authorization"][0], names[:0], nil)
 	if perr != nil {
 		b.Fatal(perr)
 	}
 	var vbuf [maxStackNames][]string
 	sv := signedValues{vals: vbuf[:len(a.names)]}
-	if _, e := checkSignedHeaderRules(r, a.names, &sv); e != nil {
+	if _, e := checkSignedHeaderRules(r, a.names, nil, &sv); e != nil {
 		b.Fatal(e)
 	}
 	key := v.signingKey(a.accessKey, secret, a.date, a.region, a.service)

@@ -20,8 +20,9 @@ type authorization struct {
 	date          string // YYYYMMDD
 	region        string
 	service       string
-	signedHeaders string   // h1;h2;...
-	names         []string // signedHeaders split
+	signedHeaders string      // h1;h2;...
+	names         []string    // signedHeaders split
+	list          *signedList // the same, remembered by the Verifier (nil if not)
 	signatureHex  string
 	signature     [sha256.Size]byte
 }
@@ -35,16 +36,17 @@ type authorization struct {
 // spaces. Errors are AuthorizationHeaderMalformed (or InvalidRequest /
 // InvalidArgument for another scheme).
 //
-// The signed header names are appended to names (scratch the caller owns).
-func parseAuthorization(h string, names []string) (authorization, *Error) {
-	if a, ok := parseSDKAuthorization(h, names); ok {
+// The signed header names are appended to names (scratch the caller owns);
+// lists, if not nil, remembers parsed lists.
+func parseAuthorization(h string, names []string, lists *signedListCache) (authorization, *Error) {
+	if a, ok := parseSDKAuthorization(h, names, lists); ok {
 		return a, nil
 	}
-	return parseAnyAuthorization(h, names)
+	return parseAnyAuthorization(h, names, lists)
 }
 
 // parseAnyAuthorization is the general parser behind parseAuthorization.
-func parseAnyAuthorization(h string, names []string) (authorization, *Error) {
+func parseAnyAuthorization(h string, names []string, lists *signedListCache) (authorization, *Error) {
 	var a authorization
 	alg, rest, _ := cut(h, ' ')
 	switch alg {
@@ -84,7 +86,7 @@ func parseAnyAuthorization(h string, names []string) (authorization, *Error) {
 			}
 			haveSH = true
 			var e string
-			if a.names, e = parseSignedHeaders(names, val); e != "" {
+			if a.names, a.list, e = lists.parse(names, val); e != "" {
 				return a, malformedHeader(e)
 			}
 			a.signedHeaders = val
@@ -120,7 +122,7 @@ func parseAnyAuthorization(h string, names []string) (authorization, *Error) {
 // parseAuthorization's general parser decides; when ok is true the general
 // parser would have returned the same authorization, because every part
 // it would trim or reject has passed the same checks here.
-func parseSDKAuthorization(h string, names []string) (a authorization, ok bool) {
+func parseSDKAuthorization(h string, names []string, lists *signedListCache) (a authorization, ok bool) {
 	const credPrefix = algorithmV4 + " Credential="
 	if len(h) < len(credPrefix) || h[:len(credPrefix)] != credPrefix {
 		return a, false
@@ -142,7 +144,7 @@ func parseSDKAuthorization(h string, names []string) (a authorization, ok bool) 
 		return a, false
 	}
 	var msg string
-	if a.names, msg = parseSignedHeaders(names, sh); msg != "" {
+	if a.names, a.list, msg = lists.parse(names, sh); msg != "" {
 		return a, false
 	}
 	a.signedHeaders = sh

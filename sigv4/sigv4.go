@@ -107,6 +107,7 @@ type Verifier struct {
 	lookup CredentialsLookup
 	opts   Options
 	keys   *keyCache
+	lists  signedListCache
 	log    *slog.Logger
 }
 

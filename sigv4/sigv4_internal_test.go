@@ -219,7 +219,7 @@ func TestHeaderValuesFallbacks(t *testing.T) {
 	var num [20]byte
 	names := []string{"absent", "content-length", "host", "transfer-encoding", "x-lower", "x-mixed"}
 	var sv signedValues
-	if _, err := checkSignedHeaderRules(r, names, &sv); err != nil {
+	if _, err := checkSignedHeaderRules(r, names, nil, &sv); err != nil {
 		t.Fatal(err)
 	}
 	if !sv.exact {
@@ -238,7 +238,7 @@ func TestHeaderValuesFallbacks(t *testing.T) {
 	// Two spellings of one signed name make the scan defer to lookupHeader.
 	r.Header["X-Lower"] = []string{"canonical"}
 	sv = signedValues{}
-	if _, err := checkSignedHeaderRules(r, names, &sv); err != nil || sv.exact {
+	if _, err := checkSignedHeaderRules(r, names, nil, &sv); err != nil || sv.exact {
 		t.Fatalf("ambiguous spellings: exact=%v err=%v", sv.exact, err)
 	}
 }
@@ -284,7 +284,7 @@ func TestSignedHeaderScanManyNames(t *testing.T) {
 		}
 		slices.Sort(names)
 		sv := signedValues{vals: make([][]string, len(names))}
-		if _, err := checkSignedHeaderRules(r, names, &sv); err != nil || !sv.exact {
+		if _, err := checkSignedHeaderRules(r, names, nil, &sv); err != nil || !sv.exact {
 			t.Fatalf("%d names: exact=%v err=%v", n, sv.exact, err)
 		}
 		for i, name := range names {
@@ -297,7 +297,7 @@ func TestSignedHeaderScanManyNames(t *testing.T) {
 		}
 		r.Header.Set("X-Amz-Meta-Unsigned", "x")
 		r.Header[long] = []string{"y"}
-		_, err := checkSignedHeaderRules(r, names, &sv)
+		_, err := checkSignedHeaderRules(r, names, nil, &sv)
 		if err == nil || err.Code != ErrCodeAccessDenied || !strings.Contains(err.Err.Error(), "x-amz-meta-unsigned") || !strings.Contains(err.Err.Error(), long) {
 			t.Fatalf("%d names: unsigned headers not reported: %v", n, err)
 		}
@@ -394,7 +394,7 @@ func TestSignedHeaderScanAgreesWithLookup(t *testing.T) {
 		r.Header[http.CanonicalHeaderKey(long)] = []string{"v"}
 		names := []string{"host", long}
 		var sv signedValues
-		if _, err := checkSignedHeaderRules(r, names, &sv); err == nil || err.Code != ErrCodeAccessDenied {
+		if _, err := checkSignedHeaderRules(r, names, nil, &sv); err == nil || err.Code != ErrCodeAccessDenied {
 			t.Fatalf("got %v, want AccessDenied (headers not signed)", err)
 		}
 	})
@@ -415,7 +415,7 @@ func TestSignedHeaderScanAgreesWithLookup(t *testing.T) {
 				r, _ := http.NewRequest("GET", "http://h.example/k", http.NoBody)
 				r.Header = tc.header
 				var sv signedValues
-				if _, err := checkSignedHeaderRules(r, tc.names, &sv); err != nil {
+				if _, err := checkSignedHeaderRules(r, tc.names, nil, &sv); err != nil {
 					t.Fatal(err)
 				}
 				var one [1]string
@@ -456,7 +456,7 @@ func TestDigestHeaderSpelling(t *testing.T) {
 		names := []string{"host", strings.ToLower(tc.key)}
 		slices.Sort(names)
 		var sv signedValues
-		digest, err := checkSignedHeaderRules(r, names, &sv)
+		digest, err := checkSignedHeaderRules(r, names, nil, &sv)
 		if err != nil || digest != tc.want {
 			t.Errorf("%s: digest=%v err=%v, want %v", tc.key, digest, err, tc.want)
 		}

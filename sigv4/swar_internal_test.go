@@ -2,7 +2,9 @@ package sigv4
 
 import (
 	"math/rand/v2"
+	"net/textproto"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -194,12 +196,12 @@ func TestParseSDKAuthorizationAgrees(t *testing.T) {
 		}
 		h := string(b)
 		var n1, n2 [12]string
-		fast, ok := parseSDKAuthorization(h, n1[:0])
+		fast, ok := parseSDKAuthorization(h, n1[:0], nil)
 		if !ok {
 			continue
 		}
 		accepted++
-		general, err := parseAnyAuthorization(h, n2[:0])
+		general, err := parseAnyAuthorization(h, n2[:0], nil)
 		if err != nil {
 			t.Fatalf("%q: fast parser accepts, general parser says %v", h, err)
 		}
@@ -224,8 +226,8 @@ func FuzzAuthorizationFastPath(f *testing.F) {
 	f.Add("AWS4-HMAC-SHA256 Credential=A/20130524/r/s3/aws4_request,SignedHeaders=a;b;c,Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024")
 	f.Fuzz(func(t *testing.T, h string) {
 		var n1, n2 [12]string
-		if fast, ok := parseSDKAuthorization(h, n1[:0]); ok {
-			general, err := parseAnyAuthorization(h, n2[:0])
+		if fast, ok := parseSDKAuthorization(h, n1[:0], nil); ok {
+			general, err := parseAnyAuthorization(h, n2[:0], nil)
 			if err != nil || strings.Join(fast.names, ";") != strings.Join(general.names, ";") ||
 				fast.accessKey != general.accessKey || fast.signedHeaders != general.signedHeaders || fast.signature != general.signature {
 				t.Fatalf("%q: fast %+v, general %+v (%v)", h, fast, general, err)
@@ -389,4 +391,79 @@ func TestAppendEncodedPathAgrees(t *testing.T) {
 	if compared < 40000 {
 		t.Fatalf("only %d paths compared", compared)
 	}
+}
+
+// TestSignedListAgrees checks a remembered list against the plain parse
+// and its index against indexNameFold, for lists and header keys built
+// from the bytes where folding and lengths go wrong.
+func TestSignedListAgrees(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(17, 18))
+	pool := []string{"host", "x-amz-date", "x-amz-content-sha256", "content-md5", "range", "a", "b_c", "x-amz-meta-k", "amz-sdk-request", "x~y", "content-type"}
+	var cache signedListCache
+	hits := 0
+	for i := range 100000 {
+		var parts []string
+		for range 1 + rng.IntN(6) {
+			parts = append(parts, pool[rng.IntN(len(pool))])
+		}
+		if i%5 == 0 {
+			parts = append(parts, strings.Repeat("z", 120+rng.IntN(12)))
+		}
+		slices.Sort(parts)
+		s := strings.Join(slices.Compact(parts), ";")
+		if i%7 == 0 && len(s) > 1 {
+			b := []byte(s)
+			b[rng.IntN(len(b))] = edgyBytes[rng.IntN(len(edgyBytes))]
+			s = string(b)
+		}
+		var d1, d2 [4]string
+		want, wantMsg := parseSignedHeaders(d1[:0], s)
+		got, l, msg := cache.parse(d2[:0], s)
+		if msg != wantMsg || strings.Join(got, ";") != strings.Join(want, ";") {
+			t.Fatalf("%q: cached parse (%q, %q), plain (%q, %q)", s, got, msg, want, wantMsg)
+		}
+		if l == nil {
+			continue
+		}
+		if _, again, _ := cache.parse(nil, s); again == l {
+			hits++
+		}
+		for range 8 {
+			var k string
+			switch rng.IntN(4) {
+			case 0:
+				k = textproto.CanonicalMIMEHeaderKey(want[rng.IntN(len(want))])
+			case 1:
+				k = strings.ToUpper(want[rng.IntN(len(want))])
+			case 2:
+				k = mutate(rng, want[rng.IntN(len(want))])
+			default:
+				k = randomString(rng, edgyBytes, 12)
+			}
+			gi, gk := l.index(k)
+			wi, wk := indexNameFold(want, k)
+			if gi != wi || gk != wk {
+				t.Fatalf("list %q, key %q: index (%d, %v), indexNameFold (%d, %v)", s, k, gi, gk, wi, wk)
+			}
+		}
+	}
+	if hits < 10000 {
+		t.Fatalf("only %d lists were found again in the cache", hits)
+	}
+}
+
+// mutate changes, inserts or deletes one byte of s.
+func mutate(rng *rand.Rand, s string) string {
+	b := []byte(s)
+	c := edgyBytes[rng.IntN(len(edgyBytes))]
+	switch p := rng.IntN(len(b) + 1); {
+	case p == len(b):
+		b = append(b, c)
+	case rng.IntN(2) == 0:
+		b[p] = c
+	default:
+		b = append(b[:p], b[p+1:]...)
+	}
+	return string(b)
 }

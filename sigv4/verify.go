@@ -232,7 +232,10 @@ const maxStackNames = 12
 // digest of its body (Content-MD5 or a value of x-amz-checksum-*): then
 // even an empty body goes through the verifying reader, which checks the
 // digest at EOF.
-func checkSignedHeaderRules(r *http.Request, names []string, sv *signedValues) (digest bool, _ *Error) {
+//
+// list, when not nil, is names as the Verifier remembers them, which
+// matches header keys faster.
+func checkSignedHeaderRules(r *http.Request, names []string, list *signedList, sv *signedValues) (digest bool, _ *Error) {
 	// The walk completes even when host is not signed: verifyHeader reads
 	// the values it gathers before it reports this function's verdict.
 	hostSigned := hasName(names, "host")
@@ -245,7 +248,13 @@ func checkSignedHeaderRules(r *http.Request, names []string, sv *signedValues) (
 	var missing []string
 	for k, v := range r.Header {
 		xamz := hasXAmzPrefix(k)
-		i, known := indexNameFold(names, k)
+		var i int
+		var known bool
+		if list != nil {
+			i, known = list.index(k)
+		} else {
+			i, known = indexNameFold(names, k)
+		}
 		switch {
 		case !known:
 			sv.exact = false
@@ -304,7 +313,7 @@ func isChecksumValueHeader(k string) bool {
 // verifyHeader verifies an Authorization-header request.
 // It fills res, which is zero.
 func (v *Verifier) verifyHeader(res *Result, r *http.Request, service, authorization string) error {
-	a, perr := parseAuthorization(authorization, res.names[:0])
+	a, perr := parseAuthorization(authorization, res.names[:0], &v.lists)
 	if perr != nil {
 		return perr
 	}
@@ -314,7 +323,7 @@ func (v *Verifier) verifyHeader(res *Result, r *http.Request, service, authoriza
 	names := a.names
 	var vbuf [maxStackNames][]string
 	sv := signedValues{vals: vbuf[:min(len(names), maxStackNames)]}
-	digest, rulesErr := checkSignedHeaderRules(r, names, &sv)
+	digest, rulesErr := checkSignedHeaderRules(r, names, a.list, &sv)
 	amzDate, has, err := singleOf(sv.amzDate, "X-Amz-Date")
 	if err != nil {
 		return err
@@ -617,7 +626,7 @@ func (v *Verifier) verifyPresigned(res *Result, r *http.Request, service string)
 		}
 	}
 	var msg string
-	if a.names, msg = parseSignedHeaders(res.names[:0], sh); msg != "" {
+	if a.names, a.list, msg = v.lists.parse(res.names[:0], sh); msg != "" {
 		return malformedQuery("X-Amz-SignedHeaders is invalid: " + msg + ".")
 	}
 	a.signedHeaders = sh
@@ -646,7 +655,7 @@ func (v *Verifier) verifyPresigned(res *Result, r *http.Request, service string)
 	names := a.names
 	var vbuf [maxStackNames][]string
 	sv := signedValues{vals: vbuf[:min(len(names), maxStackNames)]}
-	digest, e := checkSignedHeaderRules(r, names, &sv)
+	digest, e := checkSignedHeaderRules(r, names, a.list, &sv)
 	if e != nil {
 		return e
 	}

@@ -1,0 +1,98 @@
+package sigv4
+
+import (
+	"net/textproto"
+	"strings"
+	"sync/atomic"
+)
+
+// A signer sends the same SignedHeaders list for every request of a kind
+// (an SDK's GetObject, its PutObject...), so a Verifier remembers the few
+// lists it has parsed, each with what the header walk needs to match the
+// request's header keys against it quickly.
+
+// maxCachedList bounds the length of a remembered list.
+const maxCachedList = 512
+
+// signedList is a parsed SignedHeaders value. It is immutable once built
+// and shared by every verification that sends the same list.
+type signedList struct {
+	raw   string   // the list, a copy owned by the cache
+	names []string // substrings of raw: lower case, sorted, unique
+	canon []string // names[i] as net/http keys a received header (X-Amz-Date)
+	lens  [3]uint64
+}
+
+func newSignedList(s string) (*signedList, bool) {
+	l := &signedList{raw: strings.Clone(s)}
+	var msg string
+	if l.names, msg = parseSignedHeaders(nil, l.raw); msg != "" {
+		return nil, false
+	}
+	l.canon = make([]string, len(l.names))
+	for i, n := range l.names {
+		// Only the case of letters changes: parseSignedHeaders admits
+		// ASCII token characters only.
+		l.canon[i] = textproto.CanonicalMIMEHeaderKey(n)
+		if len(n) <= 128 {
+			l.lens[len(n)>>6] |= 1 << (len(n) & 63)
+		}
+	}
+	return l, true
+}
+
+// index is indexNameFold(l.names, k): the index of the name equal to the
+// header key k with ASCII letters folded, or -1; known is false for keys
+// over 128 bytes. A key of a length no name has is rejected at once, and
+// a key as net/http spells it matches without folding.
+func (l *signedList) index(k string) (i int, known bool) {
+	n := len(k)
+	if n > 128 {
+		return -1, false
+	}
+	if l.lens[n>>6]&(1<<(n&63)) == 0 {
+		return -1, true
+	}
+	for i, c := range l.canon {
+		if len(c) == n && (c == k || equalFoldASCII(l.names[i], k)) {
+			return i, true
+		}
+	}
+	return -1, true
+}
+
+// signedListCache is a small direct-mapped cache of parsed lists, safe for
+// concurrent use: entries are immutable and swapped atomically, a slot
+// holding the last list that hashed to it.
+type signedListCache struct {
+	slots [16]atomic.Pointer[signedList]
+}
+
+func listSlot(s string) int {
+	return (len(s)*31 + int(s[len(s)/2])*7 + int(s[len(s)-1])) & 15
+}
+
+// parse is parseSignedHeaders(dst, s) through the cache: the names are
+// appended to dst (so the caller owns its slice), and the list comes back
+// for the header walk when s is well formed and short enough to keep. A
+// nil cache parses every time.
+func (c *signedListCache) parse(dst []string, s string) ([]string, *signedList, string) {
+	if c == nil || s == "" || len(s) > maxCachedList {
+		out, msg := parseSignedHeaders(dst, s)
+		return out, nil, msg
+	}
+	slot := &c.slots[listSlot(s)]
+	if l := slot.Load(); l != nil && l.raw == s {
+		return append(dst, l.names...), l, ""
+	}
+	out, msg := parseSignedHeaders(dst, s)
+	if msg != "" {
+		return out, nil, msg
+	}
+	l, ok := newSignedList(s)
+	if !ok {
+		return out, nil, ""
+	}
+	slot.Store(l)
+	return out, l, ""
+}

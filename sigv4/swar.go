@@ -137,3 +137,19 @@ func appendHex(b, src []byte) []byte {
 	encodeHex(b[n:], src)
 	return b
 }
+
+// isLowerHex64 reports whether s is 64 lower-case hex digits ('0'-'9',
+// 'a'-'f'), such as a hex SHA-256, eight bytes at a time.
+func isLowerHex64(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	bad := uint64(0)
+	for i := 0; i < 64; i += 8 {
+		x := load64(s[i:])
+		digit := geByte(x, '0') &^ geByte(x, '9'+1)
+		letter := geByte(x, 'a') &^ geByte(x, 'f'+1)
+		bad |= x | ^(digit | letter) // a high bit anywhere: not a hex digit
+	}
+	return bad&swarHighs == 0
+}

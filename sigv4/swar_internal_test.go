@@ -467,3 +467,33 @@ func mutate(rng *rand.Rand, s string) string {
 	}
 	return string(b)
 }
+
+func TestIsLowerHex64(t *testing.T) {
+	t.Parallel()
+	ref := func(s string) bool {
+		if len(s) != 64 {
+			return false
+		}
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+		return true
+	}
+	base := []byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+	for pos := 0; pos < 64; pos++ {
+		for c := 0; c < 256; c++ {
+			b := slices.Clone(base)
+			b[pos] = byte(c)
+			if got, want := isLowerHex64(string(b)), ref(string(b)); got != want {
+				t.Fatalf("isLowerHex64(%q) = %v, want %v", b, got, want)
+			}
+		}
+	}
+	for _, s := range []string{"", "0", string(base[:63]), string(base) + "0"} {
+		if isLowerHex64(s) {
+			t.Errorf("isLowerHex64(%q) = true", s)
+		}
+	}
+}

@@ -100,17 +100,8 @@ func payloadModeOf(v string) (PayloadMode, *Error) {
 	case "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD", "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER":
 		return 0, errUnsupportedMechanism()
 	}
-	if len(v) == 2*sha256.Size {
-		ok := true
-		for i := 0; i < len(v); i++ {
-			if c := v[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return PayloadSigned, nil
-		}
+	if isLowerHex64(v) {
+		return PayloadSigned, nil
 	}
 	return 0, newError(ErrCodeInvalidArgument, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-UNSIGNED-PAYLOAD-TRAILER or a valid lower-case hex sha256 value.")
 }

@@ -37,23 +37,34 @@ func benchAuth(b *testing.B, e *s3authtest.Env, r *http.Request) {
 const benchPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:ListBucket"],"Resource":["arn:aws:s3:::examplebucket"],"Condition":{"StringLike":{"s3:prefix":["home/alice/*"]}}},{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject"],"Resource":["arn:aws:s3:::examplebucket/home/alice/*"]},{"Effect":"Deny","Action":["s3:*"],"Resource":["arn:aws:s3:::examplebucket/home/alice/secret/*"]},{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::public/*"],"Condition":{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","192.168.0.0/16"]}}}]}`
 
 func BenchmarkAuthenticateAuthorize_User(b *testing.B) {
+	e, r := benchUserRequest(b)
+	benchAuth(b, e, r)
+}
+
+// benchUserRequest is the benchmarks' GET signed by alice herself.
+func benchUserRequest(b *testing.B) (*s3authtest.Env, *http.Request) {
 	e := s3authtest.NewEnv(b)
 	e.PutPolicy(b, "alice-home", benchPolicy)
 	e.AddUser(b, "alice", "alice-secret-1", "alice-home")
-	benchAuth(b, e, benchRequest(b, e, "alice", "alice-secret-1", ""))
+	return e, benchRequest(b, e, "alice", "alice-secret-1", "")
 }
 
 func BenchmarkAuthenticateAuthorize_Session(b *testing.B) {
-	e := s3authtest.NewEnv(b)
-	e.PutPolicy(b, "alice-home", benchPolicy)
-	e.AddUser(b, "alice", "alice-secret-1", "alice-home")
+	e, r := benchSessionRequest(b)
+	benchAuth(b, e, r)
+}
+
+// benchSessionRequest is the benchmarks' GET signed with the session
+// credentials alice obtained from AssumeRole.
+func benchSessionRequest(b *testing.B) (*s3authtest.Env, *http.Request) {
+	e, _ := benchUserRequest(b)
 	p := &s3auth.Principal{Kind: s3auth.PrincipalUser, AccessKey: "alice", User: "alice", Policies: []string{"alice-home"}}
 	out, err := e.Auth.AssumeRole(context.Background(), p, &sts.AssumeRoleInput{Duration: time.Hour, RoleSessionName: "bench"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	c := out.Credentials
-	benchAuth(b, e, benchRequest(b, e, c.AccessKeyID, c.SecretAccessKey, c.SessionToken))
+	return e, benchRequest(b, e, c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
 }
 
 func BenchmarkAssumeRole_Mint(b *testing.B) {
@@ -91,21 +102,11 @@ func benchAuthorize(b *testing.B, e *s3authtest.Env, r *http.Request) {
 }
 
 func BenchmarkAuthorize_User(b *testing.B) {
-	e := s3authtest.NewEnv(b)
-	e.PutPolicy(b, "alice-home", benchPolicy)
-	e.AddUser(b, "alice", "alice-secret-1", "alice-home")
-	benchAuthorize(b, e, benchRequest(b, e, "alice", "alice-secret-1", ""))
+	e, r := benchUserRequest(b)
+	benchAuthorize(b, e, r)
 }
 
 func BenchmarkAuthorize_Session(b *testing.B) {
-	e := s3authtest.NewEnv(b)
-	e.PutPolicy(b, "alice-home", benchPolicy)
-	e.AddUser(b, "alice", "alice-secret-1", "alice-home")
-	p := &s3auth.Principal{Kind: s3auth.PrincipalUser, AccessKey: "alice", User: "alice", Policies: []string{"alice-home"}}
-	out, err := e.Auth.AssumeRole(context.Background(), p, &sts.AssumeRoleInput{Duration: time.Hour, RoleSessionName: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	c := out.Credentials
-	benchAuthorize(b, e, benchRequest(b, e, c.AccessKeyID, c.SecretAccessKey, c.SessionToken))
+	e, r := benchSessionRequest(b)
+	benchAuthorize(b, e, r)
 }

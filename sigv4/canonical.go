@@ -70,13 +70,7 @@ func appendCanonicalURI(b []byte, escaped string) ([]byte, bool) {
 		return append(b, '/'), true
 	}
 	for i := 0; i < len(escaped); i++ {
-		// Copy the run of bytes that stay as they are in one go.
-		j := i
-		for j < len(escaped) && uriKeep[escaped[j]]&keepPath != 0 {
-			j++
-		}
-		b = append(b, escaped[i:j]...)
-		if i = j; i == len(escaped) {
+		if b, i = appendKept(b, escaped, i, keepPath); i == len(escaped) {
 			break
 		}
 		c := escaped[i]
@@ -105,6 +99,16 @@ func appendCanonicalURI(b []byte, escaped string) ([]byte, bool) {
 	return b, true
 }
 
+// appendKept appends the run of bytes of s from i that the mask (keepPath
+// or keepQuery) leaves as they are, in one go, and returns where it ends.
+func appendKept(b []byte, s string, i int, mask uint8) ([]byte, int) {
+	j := i
+	for j < len(s) && uriKeep[s[j]]&mask != 0 {
+		j++
+	}
+	return append(b, s[i:j]...), j
+}
+
 // appendEncodedPath appends the S3 canonical URI of a decoded path that
 // net/url can re-escape by itself (URL.RawPath empty): each byte UriEncoded
 // keeping '/'. It equals appendCanonicalURI(b, url.EscapedPath()) then,
@@ -115,12 +119,7 @@ func appendEncodedPath(b []byte, path string) []byte {
 		return append(b, '/')
 	}
 	for i := 0; i < len(path); i++ {
-		j := i
-		for j < len(path) && uriKeep[path[j]]&keepPath != 0 {
-			j++
-		}
-		b = append(b, path[i:j]...)
-		if i = j; i == len(path) {
+		if b, i = appendKept(b, path, i, keepPath); i == len(path) {
 			break
 		}
 		c := path[i]
@@ -133,13 +132,7 @@ func appendEncodedPath(b []byte, path string) []byte {
 // space, as in every SDK's own canonicalization) and appends its UriEncode.
 func appendDecodedEncoded(b []byte, s string) ([]byte, bool) {
 	for i := 0; i < len(s); i++ {
-		// Copy the run of bytes that stay as they are in one go.
-		j := i
-		for j < len(s) && uriKeep[s[j]]&keepQuery != 0 {
-			j++
-		}
-		b = append(b, s[i:j]...)
-		if i = j; i == len(s) {
+		if b, i = appendKept(b, s, i, keepQuery); i == len(s) {
 			break
 		}
 		c := s[i]
@@ -339,13 +332,10 @@ func appendCanonicalHeaderValue(b []byte, values []string) []byte {
 func clean(v string) bool {
 	for i := 0; i < len(v); {
 		var x uint64
-		switch {
-		case i+8 <= len(v):
+		if i+8 <= len(v) {
 			x = load64(v[i:])
-		case len(v) >= 8:
-			x = loadLast(v, len(v)-i, 'a')
-		default:
-			x = loadTail(v[i:], 'a')
+		} else {
+			x = loadEnd(v, i, 'a')
 		}
 		if (x-0x21*swarOnes)&^x&swarHighs == 0 { // no byte < 0x21 among the eight
 			i += 8

@@ -341,13 +341,10 @@ func parseCommonSignedHeaders(dst []string, s string) (_ []string, msg string, o
 	in, prev, start := dst, "", 0
 	for i := 0; i < len(s); i += 8 {
 		var x uint64
-		switch {
-		case i+8 <= len(s):
+		if i+8 <= len(s) {
 			x = load64(s[i:])
-		case len(s) >= 8:
-			x = loadLast(s, len(s)-i, 'a')
-		default:
-			x = loadTail(s[i:], 'a')
+		} else {
+			x = loadEnd(s, i, 'a')
 		}
 		semis, common := commonNameBytes(x)
 		if !common {

@@ -30,6 +30,16 @@ func loadLast(s string, n int, pad byte) uint64 {
 	return load64(s[len(s)-8:])>>shift | uint64(pad)*swarOnes<<(64-shift)
 }
 
+// loadEnd reads the last, partial word of s, from i (len(s)-8 < i <
+// len(s)), the missing bytes filled with pad. Callers read whole words
+// with load64 and only the end of s with loadEnd.
+func loadEnd(s string, i int, pad byte) uint64 {
+	if len(s) >= 8 {
+		return loadLast(s, len(s)-i, pad)
+	}
+	return loadTail(s[i:], pad)
+}
+
 // loadTail reads the up to 7 bytes of s as a word, the missing high bytes
 // filled with pad.
 func loadTail(s string, pad byte) uint64 {

@@ -187,7 +187,12 @@ func NewDirectory(ctx context.Context, st store.Store, opts ...DirectoryOption) 
 		d.cache.watching = true
 		d.cache.watchRev = from
 		d.mu.Unlock()
-		go d.watchLoop(wctx, w, from)
+		// Subscribe before returning, so that the Directory follows the
+		// store from the moment it exists: a store operation the caller
+		// makes (or a fault it injects) right after NewDirectory never
+		// races the subscription. A failure is retried in the background.
+		ch, werr := w.Watch(wctx, "", from)
+		go d.watchLoop(wctx, w, from, ch, werr)
 	}
 	if o.HealthInterval > 0 {
 		d.startHealth(o.HealthInterval, o.StaleAfter)
@@ -240,11 +245,14 @@ func (d *Directory) load(ctx context.Context) (int64, []error, error) {
 	return from, failures, nil
 }
 
-func (d *Directory) watchLoop(ctx context.Context, w store.Watcher, from int64) {
+// ch and err are the result of the first subscription, made by the caller.
+func (d *Directory) watchLoop(ctx context.Context, w store.Watcher, from int64, ch <-chan store.Event, err error) {
 	defer close(d.done)
 	backoff := 50 * time.Millisecond
-	for ctx.Err() == nil {
-		ch, err := w.Watch(ctx, "", from)
+	for first := true; ctx.Err() == nil; first = false {
+		if !first {
+			ch, err = w.Watch(ctx, "", from)
+		}
 		if err == nil {
 			for ev := range ch {
 				if ev.Err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -927,4 +928,27 @@ func TestNewDirectoryStoreDown(t *testing.T) {
 	}
 	_, err = s3auth.NewDirectory(context.Background(), nil)
 	wantCode(t, err, s3auth.ErrInvalidArgument)
+}
+
+// TestNewDirectorySubscribesBeforeReturning: when NewDirectory returns it
+// already follows the store, so a store fault injected right after it
+// cannot be taken by a late subscription (TestFailedWritesChangeNothing
+// once failed in CI that way: its one injected read failure went to the
+// watch instead of the write under test).
+func TestNewDirectorySubscribesBeforeReturning(t *testing.T) {
+	t.Parallel()
+	for range 20 {
+		st := memstore.New()
+		var watched atomic.Bool
+		st.FailWhen(func(op, _ string) error {
+			if op == memstore.OpWatch {
+				watched.Store(true)
+			}
+			return nil
+		})
+		newDir(t, st)
+		if !watched.Load() {
+			t.Fatal("NewDirectory returned before subscribing to the store's changes")
+		}
+	}
 }

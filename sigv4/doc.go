@@ -70,11 +70,14 @@
 // # Performance
 //
 // A verification walks the header map once (unsigned x-amz-* headers,
-// digest headers and the signed values in one pass), builds the canonical
-// request in a pooled buffer and allocates only its [Result] (nothing with
-// [Verifier.VerifyServiceInto] and a Result the host owns); the signed
-// header list and the Authorization layout SDKs send are parsed eight bytes
-// at a time. A signed or streaming body is hashed as it is read, each chunk
+// digest headers, the signed values and the X-Amz-* values it needs in one
+// pass), builds the canonical request in a pooled buffer and allocates only
+// its [Result] (nothing with [Verifier.VerifyServiceInto] and a Result the
+// host owns). The Authorization layout SDKs send is parsed without the
+// general loop, and a Verifier remembers the few SignedHeaders lists its
+// clients send (16 slots, each entry immutable), with their names spelled
+// as net/http keys headers, so the walk matches most keys without folding
+// case. A signed or streaming body is hashed as it is read, each chunk
 // once, and the chunk-signature chain costs two SHA-256 blocks less per
 // chunk than a fresh HMAC. The benchmarks compare with aws-sdk-go-v2
 // signing the same request (BenchmarkBaseline_SDKSign), with the

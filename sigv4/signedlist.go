@@ -43,8 +43,9 @@ func newSignedList(s string) (*signedList, bool) {
 
 // index is indexNameFold(l.names, k): the index of the name equal to the
 // header key k with ASCII letters folded, or -1; known is false for keys
-// over 128 bytes. A key of a length no name has is rejected at once, and
-// a key as net/http spells it matches without folding.
+// over 128 bytes. A key of a length no name has is rejected at once, and,
+// in a list of up to 16 names, a key as net/http spells it matches without
+// folding.
 func (l *signedList) index(k string) (i int, known bool) {
 	n := len(k)
 	if n > 128 {
@@ -52,6 +53,13 @@ func (l *signedList) index(k string) (i int, known bool) {
 	}
 	if l.lens[n>>6]&(1<<(n&63)) == 0 {
 		return -1, true
+	}
+	if len(l.canon) > 16 {
+		// A long list is searched, not scanned: the list comes before
+		// the signature is checked, and a scan per header key of a
+		// request with many keys of the names' length would let anyone
+		// spend the verifier's CPU.
+		return indexNameFold(l.names, k)
 	}
 	for i, c := range l.canon {
 		if len(c) == n && (c == k || equalFoldASCII(l.names[i], k)) {

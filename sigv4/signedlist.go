@@ -14,12 +14,16 @@ import (
 // maxCachedList bounds the length of a remembered list.
 const maxCachedList = 512
 
+// maxScannedNames is the most names a remembered list matches header keys
+// against one by one; longer lists use indexNameFold's binary search.
+const maxScannedNames = 16
+
 // signedList is a parsed SignedHeaders value. It is immutable once built
 // and shared by every verification that sends the same list.
 type signedList struct {
 	raw   string   // the list, a copy owned by the cache
 	names []string // substrings of raw: lower case, sorted, unique
-	canon []string // names[i] as net/http keys a received header (X-Amz-Date)
+	canon []string // names[i] as net/http keys a received header (X-Amz-Date); nil for long lists
 	lens  [3]uint64
 }
 
@@ -29,14 +33,20 @@ func newSignedList(s string) (*signedList, bool) {
 	if l.names, msg = parseSignedHeaders(nil, l.raw); msg != "" {
 		return nil, false
 	}
+	for _, n := range l.names {
+		if len(n) <= 128 {
+			l.lens[len(n)>>6] |= 1 << (len(n) & 63)
+		}
+	}
+	if len(l.names) > maxScannedNames {
+		// A long list is searched, not scanned (see index).
+		return l, true
+	}
 	l.canon = make([]string, len(l.names))
 	for i, n := range l.names {
 		// Only the case of letters changes: parseSignedHeaders admits
 		// ASCII token characters only.
 		l.canon[i] = textproto.CanonicalMIMEHeaderKey(n)
-		if len(n) <= 128 {
-			l.lens[len(n)>>6] |= 1 << (len(n) & 63)
-		}
 	}
 	return l, true
 }
@@ -54,7 +64,7 @@ func (l *signedList) index(k string) (i int, known bool) {
 	if l.lens[n>>6]&(1<<(n&63)) == 0 {
 		return -1, true
 	}
-	if len(l.canon) > 16 {
+	if l.canon == nil {
 		// A long list is searched, not scanned: the list comes before
 		// the signature is checked, and a scan per header key of a
 		// request with many keys of the names' length would let anyone

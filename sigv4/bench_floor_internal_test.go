@@ -23,26 +23,7 @@ func (c floorClock) Now() time.Time { return time.Time(c) }
 // and building the canonical request. The request is built as in
 // bench_test.go's typicalGET.
 func BenchmarkFloor_HeaderGET(b *testing.B) {
-	const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-	at := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
-	r := httptest.NewRequest("GET", "http://bucket.s3.us-east-1.amazonaws.com/photos/2024/img_0001.jpg?versionId=3HL4kqtJlcpXroDTDmJ", nil)
-	r.Body = http.NoBody
-	r.Header.Set("X-Amz-Content-Sha256", emptySHA256)
-	r.Header.Set("User-Agent", "aws-sdk-go-v2/1.48.0 os/linux lang/go#1.26 md/GOOS#linux md/GOARCH#amd64 api/s3#1.114.10")
-	r.Header.Set("Accept-Encoding", "identity")
-	r.Header.Set("Amz-Sdk-Invocation-Id", "b0a7e5c1-6f5d-4a57-8a4b-0d6a8e3c9f11")
-	r.Header.Set("Amz-Sdk-Request", "attempt=1; max=3")
-	r.Header.Set("Range", "bytes=0-1023")
-	signer := awsv4.NewSigner(func(o *awsv4.SignerOptions) { o.DisableURIPathEscaping = true })
-	if err := signer.SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: secret}, r, emptySHA256, "s3", "us-east-1", at); err != nil {
-		b.Fatal(err)
-	}
-	v := NewVerifier(CredentialsLookupFunc(func(context.Context, string, string) (Credentials, error) {
-		return Credentials{SecretKey: secret}, nil
-	}), WithClock(floorClock(at)))
-	if _, err := v.Verify(r); err != nil {
-		b.Fatal(err)
-	}
+	r, v := floorRequest(b)
 
 	// The canonical request and string to sign, as Verify builds them.
 	var names [12]string
@@ -55,7 +36,7 @@ func BenchmarkFloor_HeaderGET(b *testing.B) {
 	if _, e := checkSignedHeaderRules(r, a.names, nil, &sv); e != nil {
 		b.Fatal(e)
 	}
-	key := v.signingKey(a.accessKey, secret, a.date, a.region, a.service)
+	key := v.signingKey(a.accessKey, floorSecret, a.date, a.region, a.service)
 	c := &canonBufs{}
 	if e := v.checkSignatureWith(c, r, &a, a.names, &sv, r.Header.Get("X-Amz-Date"), emptySHA256, false, key); e != nil {
 		b.Fatal(e)
@@ -72,6 +53,35 @@ func BenchmarkFloor_HeaderGET(b *testing.B) {
 		key.sum(sts, out[:0])
 	}
 	b.ReportMetric(float64(len(canonical)), "canonical-bytes")
+}
+
+// floorSecret is floorRequest's secret key.
+const floorSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+// floorRequest is BenchmarkVerify_HeaderGET's request (bench_test.go's
+// typicalGET), signed by aws-sdk-go-v2, and a Verifier that has verified it
+// once.
+func floorRequest(tb testing.TB) (*http.Request, *Verifier) {
+	at := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	r := httptest.NewRequest("GET", "http://bucket.s3.us-east-1.amazonaws.com/photos/2024/img_0001.jpg?versionId=3HL4kqtJlcpXroDTDmJ", nil)
+	r.Body = http.NoBody
+	r.Header.Set("X-Amz-Content-Sha256", emptySHA256)
+	r.Header.Set("User-Agent", "aws-sdk-go-v2/1.48.0 os/linux lang/go#1.26 md/GOOS#linux md/GOARCH#amd64 api/s3#1.114.10")
+	r.Header.Set("Accept-Encoding", "identity")
+	r.Header.Set("Amz-Sdk-Invocation-Id", "b0a7e5c1-6f5d-4a57-8a4b-0d6a8e3c9f11")
+	r.Header.Set("Amz-Sdk-Request", "attempt=1; max=3")
+	r.Header.Set("Range", "bytes=0-1023")
+	signer := awsv4.NewSigner(func(o *awsv4.SignerOptions) { o.DisableURIPathEscaping = true })
+	if err := signer.SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: floorSecret}, r, emptySHA256, "s3", "us-east-1", at); err != nil {
+		tb.Fatal(err)
+	}
+	v := NewVerifier(CredentialsLookupFunc(func(context.Context, string, string) (Credentials, error) {
+		return Credentials{SecretKey: floorSecret}, nil
+	}), WithClock(floorClock(at)))
+	if _, err := v.Verify(r); err != nil {
+		tb.Fatal(err)
+	}
+	return r, v
 }
 
 func reportCPUFloor(b *testing.B) func() {

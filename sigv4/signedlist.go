@@ -91,26 +91,32 @@ func listSlot(s string) int {
 }
 
 // parse is parseSignedHeaders(dst, s) through the cache: the names are
-// appended to dst (so the caller owns its slice), and the list comes back
-// for the header walk when s is well formed and short enough to keep. A
-// nil cache parses every time.
+// appended to dst (so the caller owns its slice), and a remembered list
+// comes back for the header walk. A miss parses s and remembers nothing:
+// only a list that a verified request sent is kept (see remember), so a
+// request that fails costs no allocation and evicts nothing. A nil cache
+// parses every time.
 func (c *signedListCache) parse(dst []string, s string) ([]string, *signedList, string) {
-	if c == nil || s == "" || len(s) > maxCachedList {
-		out, msg := parseSignedHeaders(dst, s)
-		return out, nil, msg
+	if c != nil && s != "" && len(s) <= maxCachedList {
+		if l := c.slots[listSlot(s)].Load(); l != nil && l.raw == s {
+			return append(dst, l.names...), l, ""
+		}
+	}
+	out, msg := parseSignedHeaders(dst, s)
+	return out, nil, msg
+}
+
+// remember keeps the list s, which a request whose signature verified has
+// just sent, unless it is too long or already kept.
+func (c *signedListCache) remember(s string) {
+	if s == "" || len(s) > maxCachedList {
+		return
 	}
 	slot := &c.slots[listSlot(s)]
 	if l := slot.Load(); l != nil && l.raw == s {
-		return append(dst, l.names...), l, ""
+		return
 	}
-	out, msg := parseSignedHeaders(dst, s)
-	if msg != "" {
-		return out, nil, msg
+	if l, ok := newSignedList(s); ok {
+		slot.Store(l)
 	}
-	l, ok := newSignedList(s)
-	if !ok {
-		return out, nil, ""
-	}
-	slot.Store(l)
-	return out, l, ""
 }

@@ -23,6 +23,7 @@ func TestSignedListIndexManyNames(t *testing.T) {
 		t.Fatalf("list of %d bytes would not be remembered", len(s))
 	}
 	var cache signedListCache
+	cache.remember(s)
 	_, l, msg := cache.parse(nil, s)
 	if l == nil {
 		t.Fatalf("list not remembered: %q", msg)
@@ -38,7 +39,9 @@ func TestSignedListIndexManyNames(t *testing.T) {
 		}
 	}
 	// A list as SDKs send it does keep them.
-	_, short, _ := cache.parse(nil, "amz-sdk-invocation-id;amz-sdk-request;host;range;x-amz-content-sha256;x-amz-date")
+	const sdk = "amz-sdk-invocation-id;amz-sdk-request;host;range;x-amz-content-sha256;x-amz-date"
+	cache.remember(sdk)
+	_, short, _ := cache.parse(nil, sdk)
 	if short == nil || short.canon == nil {
 		t.Fatal("an SDK's list is not matched by its net/http spellings")
 	}
@@ -68,11 +71,36 @@ func manyNamesAndKeys() (names, keys []string) {
 func BenchmarkSignedListIndex(b *testing.B) {
 	names, keys := manyNamesAndKeys()
 	var cache signedListCache
+	cache.remember(strings.Join(names, ";"))
 	_, l, _ := cache.parse(nil, strings.Join(names, ";"))
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, k := range keys {
 			l.index(k)
 		}
+	}
+}
+
+// TestSignedListRememberedOnlyAfterVerification: a list is remembered only
+// once a request that sent it verified, so requests that fail cost no
+// allocation for it and evict nothing.
+func TestSignedListRememberedOnlyAfterVerification(t *testing.T) {
+	t.Parallel()
+	r, v := floorRequest(t)
+	h := r.Header["Authorization"][0]
+	_, sh, _ := strings.Cut(h, "SignedHeaders=")
+	sh, _, _ = strings.Cut(sh, ",")
+	if _, l, _ := v.lists.parse(nil, sh); l == nil {
+		t.Fatal("the list of a verified request is not remembered")
+	}
+
+	bad := r.Clone(r.Context())
+	other := strings.Replace(sh, "range;", "", 1)
+	bad.Header.Set("Authorization", strings.Replace(h, sh, other, 1))
+	if _, err := v.Verify(bad); err == nil {
+		t.Fatal("a request with a changed SignedHeaders verified")
+	}
+	if _, l, _ := v.lists.parse(nil, other); l != nil {
+		t.Fatal("the list of a request that failed verification was remembered")
 	}
 }

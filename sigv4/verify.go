@@ -380,6 +380,9 @@ func (v *Verifier) verifyHeader(res *Result, r *http.Request, service, authoriza
 	if e := v.checkSignature(r, &a, names, &sv, amzDate, cs, false, key); e != nil {
 		return e
 	}
+	if a.list == nil {
+		v.lists.remember(a.signedHeaders)
+	}
 	res.verified(AuthHeader, &a, token, creds, signedAt, cs, mode)
 	if e := v.wrapBody(r, res, key, digest, amzDate, &a); e != nil {
 		return e
@@ -688,6 +691,9 @@ func (v *Verifier) verifyPresigned(res *Result, r *http.Request, service string)
 	key := v.signingKey(a.accessKey, creds.SecretKey, a.date, a.region, a.service)
 	if e := v.checkSignature(r, &a, names, &sv, amzDate, cs, true, key); e != nil {
 		return e
+	}
+	if a.list == nil {
+		v.lists.remember(a.signedHeaders)
 	}
 	res.verified(AuthPresigned, &a, token, creds, signedAt, cs, mode)
 	res.Expires = expiresAt

@@ -214,7 +214,9 @@ type Watcher interface {
 	// the watch fails (then a last Event with Err is sent). Passing the
 	// revision returned by List resumes exactly after that listing.
 	// A revision no longer in the backend's history gives an Event with
-	// Err wrapping ErrCompacted.
+	// Err wrapping ErrCompacted. Watch returns at once, without waiting
+	// for the backend (a Directory subscribes while it is being built);
+	// an unreachable backend is reported through the channel.
 	Watch(ctx context.Context, prefix string, afterRev int64) (<-chan Event, error)
 }
 

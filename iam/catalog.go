@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/s3auth/s3auth/internal/wordwise"
 )
 
 // Operation is the result of [ClassifyS3Request]: the S3 API operation a
@@ -353,12 +355,12 @@ func validUTF8(s string) bool {
 	var acc uint64
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		acc |= load8(s[i:])
+		acc |= wordwise.Load8(s[i:])
 	}
 	if i < len(s) {
-		acc |= loadTail(s, i)
+		acc |= wordwise.LoadTail(s, i, 0)
 	}
-	return acc&msb == 0 || utf8.ValidString(s)
+	return acc&wordwise.Highs == 0 || utf8.ValidString(s)
 }
 
 // validateBucket applies the S3 naming rules for general purpose buckets:

@@ -1,5 +1,7 @@
 package iam
 
+import "github.com/s3auth/s3auth/internal/wordwise"
+
 // Decision is the outcome of an authorization decision. The zero value is
 // ImplicitDeny, so a forgotten decision denies.
 type Decision uint8
@@ -252,12 +254,12 @@ func (st *statement) actionIndex(action string) int {
 		a := &st.actions[i]
 		switch a.kind { // the usual cases, without a call
 		case pExact:
-			if len(a.lit) == len(action) && (a.lit == action || equalFoldASCII(a.lit, action)) {
+			if len(a.lit) == len(action) && (a.lit == action || wordwise.EqualFold(a.lit, action)) {
 				return i
 			}
 			continue
 		case pPrefix:
-			if n := len(a.lit); len(action) >= n && (action[:n] == a.lit || equalFoldASCII(action[:n], a.lit)) {
+			if n := len(a.lit); len(action) >= n && (action[:n] == a.lit || wordwise.EqualFold(action[:n], a.lit)) {
 				return i
 			}
 			continue

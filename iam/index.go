@@ -3,6 +3,8 @@ package iam
 import (
 	"math/bits"
 	"strings"
+
+	"github.com/s3auth/s3auth/internal/wordwise"
 )
 
 // The statement index: an open-addressing hash table from keys derived
@@ -35,45 +37,7 @@ func bloomBits(h uint64) uint64 {
 
 const (
 	hashSeed = 0x9e3779b97f4a7c15
-	lsb      = 0x0101010101010101
-	msb      = 0x8080808080808080
 )
-
-// load8 reads eight bytes of s, little endian.
-func load8[T string | []byte](s T) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
-
-// loadTail reads s[i:], fewer than eight bytes, little endian and padded
-// with zero bytes.
-func loadTail[T string | []byte](s T, i int) uint64 {
-	n := len(s)
-	k := n - i
-	if n >= 8 {
-		// Re-read the last eight bytes (overlapping) and drop the first.
-		return load8(s[n-8:]) >> (8 * (8 - k))
-	}
-	var x uint64
-	for j := 0; j < k; j++ {
-		x |= uint64(s[i+j]) << (8 * j)
-	}
-	return x
-}
-
-// zeroBytes returns a word with the high bit set in (at least) the lowest
-// zero byte of x; it is 0 exactly when x has no zero byte.
-func zeroBytes(x uint64) uint64 { return (x - lsb) &^ x & msb }
-
-// lowerWord maps the ASCII upper-case letters among the bytes of x to lower
-// case and leaves every other byte alone.
-func lowerWord(x uint64) uint64 {
-	h := x &^ msb
-	ge := h + (0x80-'A')*lsb // high bit set where the byte (sans its own) >= 'A'
-	gt := h + (0x7f-'Z')*lsb // and where it is > 'Z'
-	return x | ((ge&^gt)&^x&msb)>>2
-}
 
 func hashWord(h, x uint64) uint64 {
 	h = (h ^ x) * 0xff51afd7ed558ccd
@@ -92,10 +56,10 @@ func strHash[T string | []byte](s T) uint64 {
 	n := len(s)
 	i := 0
 	for ; i+8 <= n; i += 8 {
-		h = hashWord(h, load8(s[i:]))
+		h = hashWord(h, wordwise.Load8(s[i:]))
 	}
 	if i < n {
-		h = hashWord(h, loadTail(s, i))
+		h = hashWord(h, wordwise.LoadTail(s, i, 0))
 	}
 	return hashFinal(h, n)
 }
@@ -106,10 +70,10 @@ func lowerHash(s string) uint64 {
 	n := len(s)
 	i := 0
 	for ; i+8 <= n; i += 8 {
-		h = hashWord(h, lowerWord(load8(s[i:])))
+		h = hashWord(h, wordwise.Lower(wordwise.Load8(s[i:])))
 	}
 	if i < n {
-		h = hashWord(h, lowerWord(loadTail(s, i)))
+		h = hashWord(h, wordwise.Lower(wordwise.LoadTail(s, i, 0)))
 	}
 	return hashFinal(h, n)
 }
@@ -117,7 +81,7 @@ func lowerHash(s string) uint64 {
 // actionHash validates a request action (one ':' not first or last, at
 // most 256 bytes, no wildcard) and returns its lowerHash, in one pass.
 func actionHash(a string) (uint64, bool) {
-	const colons, stars, quests = ':' * lsb, '*' * lsb, '?' * lsb
+	const colons, stars, quests = ':' * wordwise.Ones, '*' * wordwise.Ones, '?' * wordwise.Ones
 	n := len(a)
 	if n < 3 || n > 256 {
 		return 0, false
@@ -127,20 +91,20 @@ func actionHash(a string) (uint64, bool) {
 	var wild uint64
 	i := 0
 	for ; i+8 <= n; i += 8 {
-		x := load8(a[i:])
-		if m := zeroBytes(x ^ colons); m != 0 && colon < 0 {
+		x := wordwise.Load8(a[i:])
+		if m := wordwise.ZeroBytes(x ^ colons); m != 0 && colon < 0 {
 			colon = i + bits.TrailingZeros64(m)/8
 		}
-		wild |= zeroBytes(x^stars) | zeroBytes(x^quests)
-		h = hashWord(h, lowerWord(x))
+		wild |= wordwise.ZeroBytes(x^stars) | wordwise.ZeroBytes(x^quests)
+		h = hashWord(h, wordwise.Lower(x))
 	}
 	if i < n {
-		x := loadTail(a, i) // zero padding matches none of ':', '*', '?'
-		if m := zeroBytes(x ^ colons); m != 0 && colon < 0 {
+		x := wordwise.LoadTail(a, i, 0) // zero padding matches none of ':', '*', '?'
+		if m := wordwise.ZeroBytes(x ^ colons); m != 0 && colon < 0 {
 			colon = i + bits.TrailingZeros64(m)/8
 		}
-		wild |= zeroBytes(x^stars) | zeroBytes(x^quests)
-		h = hashWord(h, lowerWord(x))
+		wild |= wordwise.ZeroBytes(x^stars) | wordwise.ZeroBytes(x^quests)
+		h = hashWord(h, wordwise.Lower(x))
 	}
 	if colon <= 0 || colon == n-1 || wild != 0 {
 		return 0, false
@@ -183,7 +147,7 @@ func bucketKey(s string) (string, bool) {
 
 // bucketHash returns strHash of bucketKey(s), in one pass.
 func bucketHash(s string) (uint64, bool) {
-	const slashes = '/' * lsb
+	const slashes = '/' * wordwise.Ones
 	off, ok := bucketStart(s)
 	if !ok {
 		return 0, false
@@ -192,8 +156,8 @@ func bucketHash(s string) (uint64, bool) {
 	n := len(s)
 	i := off
 	for ; i+8 <= n; i += 8 {
-		x := load8(s[i:])
-		if m := zeroBytes(x ^ slashes); m != 0 {
+		x := wordwise.Load8(s[i:])
+		if m := wordwise.ZeroBytes(x ^ slashes); m != 0 {
 			k := bits.TrailingZeros64(m) / 8
 			if k > 0 {
 				h = hashWord(h, x&(1<<(8*k)-1))
@@ -203,8 +167,8 @@ func bucketHash(s string) (uint64, bool) {
 		h = hashWord(h, x)
 	}
 	if i < n {
-		x := loadTail(s, i) // zero padding is not '/'
-		if m := zeroBytes(x ^ slashes); m != 0 {
+		x := wordwise.LoadTail(s, i, 0) // zero padding is not '/'
+		if m := wordwise.ZeroBytes(x ^ slashes); m != 0 {
 			k := bits.TrailingZeros64(m) / 8
 			if k > 0 {
 				h = hashWord(h, x&(1<<(8*k)-1))

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/s3auth/s3auth/internal/wordwise"
 )
 
 // keyRef is a compiled reference to a condition key or policy variable.
@@ -197,19 +199,19 @@ func (c *compiler) template(p *pattern, s string, vars, wild bool) templateError
 // len(s). It looks at eight bytes at a time.
 func firstSpecial(s string, vars, wild bool) int {
 	const (
-		dollars = '$' * lsb
-		stars   = '*' * lsb
-		quests  = '?' * lsb
+		dollars = '$' * wordwise.Ones
+		stars   = '*' * wordwise.Ones
+		quests  = '?' * wordwise.Ones
 	)
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		x := load8(s[i:])
+		x := wordwise.Load8(s[i:])
 		var m uint64 // its lowest set bit is exact (see zeroBytes)
 		if wild {
-			m = zeroBytes(x^stars) | zeroBytes(x^quests)
+			m = wordwise.ZeroBytes(x^stars) | wordwise.ZeroBytes(x^quests)
 		}
 		if vars {
-			m |= zeroBytes(x ^ dollars)
+			m |= wordwise.ZeroBytes(x ^ dollars)
 		}
 		if m != 0 {
 			return i + bits.TrailingZeros64(m)/8
@@ -370,11 +372,11 @@ func (p *pattern) match(s string, fold bool, ctx *Context) (matched, ok bool) {
 		return true, true
 	case pExact:
 		if fold {
-			return equalFoldASCII(s, p.lit), true
+			return wordwise.EqualFold(s, p.lit), true
 		}
 		return s == p.lit, true
 	case pPrefix:
-		return len(s) >= len(p.lit) && (fold && equalFoldASCII(s[:len(p.lit)], p.lit) || !fold && s[:len(p.lit)] == p.lit), true
+		return len(s) >= len(p.lit) && (fold && wordwise.EqualFold(s[:len(p.lit)], p.lit) || !fold && s[:len(p.lit)] == p.lit), true
 	}
 	if !p.hasVar {
 		return globMatch(p.toks, s, fold), true
@@ -443,35 +445,9 @@ func hasPrefix(s, prefix string, fold bool) bool {
 		return false
 	}
 	if fold {
-		return equalFoldASCII(s[:len(prefix)], prefix)
+		return wordwise.EqualFold(s[:len(prefix)], prefix)
 	}
 	return s[:len(prefix)] == prefix
-}
-
-// equalFoldASCII compares two strings folding only ASCII letters.
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	if a == b {
-		return true
-	}
-	for i := 0; i < len(a); i++ {
-		c, d := a[i], b[i]
-		if c == d {
-			continue
-		}
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if d >= 'A' && d <= 'Z' {
-			d += 'a' - 'A'
-		}
-		if c != d {
-			return false
-		}
-	}
-	return true
 }
 
 // arnPattern is a compiled ARN with wildcards: either "*", or six

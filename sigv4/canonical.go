@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/s3auth/s3auth/internal/wordwise"
 )
 
 // S3 canonicalization (aws-spec §1.2). Everything here appends to caller
@@ -333,11 +335,11 @@ func clean(v string) bool {
 	for i := 0; i < len(v); {
 		var x uint64
 		if i+8 <= len(v) {
-			x = load64(v[i:])
+			x = wordwise.Load8(v[i:])
 		} else {
-			x = loadEnd(v, i, 'a')
+			x = wordwise.LoadTail(v, i, 'a')
 		}
-		if (x-0x21*swarOnes)&^x&swarHighs == 0 { // no byte < 0x21 among the eight
+		if (x-0x21*wordwise.Ones)&^x&wordwise.Highs == 0 { // no byte < 0x21 among the eight
 			i += 8
 			continue
 		}

@@ -3,6 +3,8 @@ package sigv4
 import (
 	"crypto/sha256"
 	"time"
+
+	"github.com/s3auth/s3auth/internal/wordwise"
 )
 
 const (
@@ -342,9 +344,9 @@ func parseCommonSignedHeaders(dst []string, s string) (_ []string, msg string, o
 	for i := 0; i < len(s); i += 8 {
 		var x uint64
 		if i+8 <= len(s) {
-			x = load64(s[i:])
+			x = wordwise.Load8(s[i:])
 		} else {
-			x = loadEnd(s, i, 'a')
+			x = wordwise.LoadTail(s, i, 'a')
 		}
 		semis, common := commonNameBytes(x)
 		if !common {

@@ -247,16 +247,6 @@ func FuzzAuthorizationFastPath(f *testing.F) {
 	})
 }
 
-func TestLoadLast(t *testing.T) {
-	t.Parallel()
-	s := "0123456789abcdef"
-	for n := 1; n < 8; n++ {
-		if got, want := loadLast(s, n, 'z'), loadTail(s[len(s)-n:], 'z'); got != want {
-			t.Errorf("loadLast(%q, %d) = %#x, want %#x", s, n, got, want)
-		}
-	}
-}
-
 // TestParseEscapedCredentialAgrees checks the presigned credential split
 // against unescaping and parsing, on mutations of escaped credentials.
 func TestParseEscapedCredentialAgrees(t *testing.T) {

@@ -372,19 +372,35 @@ func (v *Verifier) verifyHeader(res *Result, r *http.Request, service, authoriza
 		mode = PayloadSigned
 	}
 
-	creds, lerr := v.lookupCredentials(r.Context(), a.accessKey, token)
+	return v.checkAndFill(res, r, AuthHeader, &a, &sv, signedRequest{amzDate: amzDate, token: token, contentSHA256: cs, mode: mode, signedAt: signedAt, digest: digest})
+}
+
+// signedRequest is what header and presigned verification establish
+// before they check the signature.
+type signedRequest struct {
+	amzDate, token, contentSHA256 string
+	mode                          PayloadMode
+	signedAt                      time.Time
+	digest                        bool // a Content-MD5 or checksum header is present
+}
+
+// checkAndFill ends header and presigned verification: it looks up the
+// credentials, checks the signature, remembers the signed-header list of
+// a request that verified, fills res and installs the verifying body.
+func (v *Verifier) checkAndFill(res *Result, r *http.Request, t AuthType, a *authorization, sv *signedValues, s signedRequest) error {
+	creds, lerr := v.lookupCredentials(r.Context(), a.accessKey, s.token)
 	if lerr != nil {
 		return lerr
 	}
 	key := v.signingKey(a.accessKey, creds.SecretKey, a.date, a.region, a.service)
-	if e := v.checkSignature(r, &a, names, &sv, amzDate, cs, false, key); e != nil {
+	if e := v.checkSignature(r, a, a.names, sv, s.amzDate, s.contentSHA256, t == AuthPresigned, key); e != nil {
 		return e
 	}
 	if a.list == nil {
 		v.lists.remember(a.signedHeaders)
 	}
-	res.verified(AuthHeader, &a, token, creds, signedAt, cs, mode)
-	if e := v.wrapBody(r, res, key, digest, amzDate, &a); e != nil {
+	res.verified(t, a, s.token, creds, s.signedAt, s.contentSHA256, s.mode)
+	if e := v.wrapBody(r, res, key, s.digest, s.amzDate, a); e != nil {
 		return e
 	}
 	return nil
@@ -684,23 +700,8 @@ func (v *Verifier) verifyPresigned(res *Result, r *http.Request, service string)
 		return e
 	}
 
-	creds, lerr := v.lookupCredentials(r.Context(), a.accessKey, token)
-	if lerr != nil {
-		return lerr
-	}
-	key := v.signingKey(a.accessKey, creds.SecretKey, a.date, a.region, a.service)
-	if e := v.checkSignature(r, &a, names, &sv, amzDate, cs, true, key); e != nil {
-		return e
-	}
-	if a.list == nil {
-		v.lists.remember(a.signedHeaders)
-	}
-	res.verified(AuthPresigned, &a, token, creds, signedAt, cs, mode)
-	res.Expires = expiresAt
-	if e := v.wrapBody(r, res, key, digest, amzDate, &a); e != nil {
-		return e
-	}
-	return nil
+	res.Expires = expiresAt // kept by checkAndFill; the whole Result is zeroed after an error
+	return v.checkAndFill(res, r, AuthPresigned, &a, &sv, signedRequest{amzDate: amzDate, token: token, contentSHA256: cs, mode: mode, signedAt: signedAt, digest: digest})
 }
 
 // parseExpires parses X-Amz-Expires: decimal seconds, 1 to 604800.

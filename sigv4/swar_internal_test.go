@@ -45,41 +45,6 @@ func refEqualFold(a, b string) bool {
 	return true
 }
 
-func TestEqualFoldASCIIEveryBytePair(t *testing.T) {
-	t.Parallel()
-	// Every pair of bytes, at every position of a word and in the tail.
-	for _, n := range []int{1, 7, 8, 9, 15, 16, 21} {
-		for pos := 0; pos < n; pos++ {
-			for x := 0; x < 256; x++ {
-				for y := 0; y < 256; y++ {
-					a, b := []byte(strings.Repeat("k", n)), []byte(strings.Repeat("K", n))
-					a[pos], b[pos] = byte(x), byte(y)
-					if got, want := equalFoldASCII(string(a), string(b)), refEqualFold(string(a), string(b)); got != want {
-						t.Fatalf("equalFoldASCII(%q, %q) = %v, want %v", a, b, got, want)
-					}
-				}
-			}
-		}
-	}
-}
-
-func TestEqualFoldASCIIRandom(t *testing.T) {
-	t.Parallel()
-	rng := rand.New(rand.NewPCG(1, 2))
-	for range 200000 {
-		a := randomString(rng, edgyBytes, 24)
-		b := []byte(a)
-		for range rng.IntN(3) {
-			if len(b) > 0 {
-				b[rng.IntN(len(b))] = edgyBytes[rng.IntN(len(edgyBytes))]
-			}
-		}
-		if got, want := equalFoldASCII(a, string(b)), refEqualFold(a, string(b)); got != want {
-			t.Fatalf("equalFoldASCII(%q, %q) = %v, want %v", a, b, got, want)
-		}
-	}
-}
-
 func TestHasXAmzPrefix(t *testing.T) {
 	t.Parallel()
 	for x := 0; x < 256; x++ {

@@ -27,38 +27,20 @@ func randomString(rng *rand.Rand, alphabet string, maxLen int) string {
 	return b.String()
 }
 
-func refEqualFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	lower := func(c byte) byte {
-		if 'A' <= c && c <= 'Z' {
-			return c + 'a' - 'A'
-		}
-		return c
-	}
-	for i := 0; i < len(a); i++ {
-		if lower(a[i]) != lower(b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 func TestHasXAmzPrefix(t *testing.T) {
 	t.Parallel()
 	for x := 0; x < 256; x++ {
 		for pos := 0; pos < 6; pos++ {
 			k := []byte("X-Amz-Date")
 			k[pos] = byte(x)
-			want := len(k) > 6 && refEqualFold(string(k[:6]), "x-amz-")
+			want := len(k) > 6 && strings.EqualFold(string(k[:6]), "x-amz-")
 			if got := hasXAmzPrefix(string(k)); got != want {
 				t.Fatalf("hasXAmzPrefix(%q) = %v, want %v", k, got, want)
 			}
 		}
 	}
 	for _, k := range []string{"", "x-amz-", "X-AMZ-", "x-amz-a", "X-Amz-Meta-A"} {
-		if got, want := hasXAmzPrefix(k), len(k) > 6 && refEqualFold(k[:6], "x-amz-"); got != want {
+		if got, want := hasXAmzPrefix(k), len(k) > 6 && strings.EqualFold(k[:6], "x-amz-"); got != want {
 			t.Errorf("hasXAmzPrefix(%q) = %v, want %v", k, got, want)
 		}
 	}

@@ -79,15 +79,31 @@ func (l *signedList) index(k string) (i int, known bool) {
 	return -1, true
 }
 
-// signedListCache is a small direct-mapped cache of parsed lists, safe for
-// concurrent use: entries are immutable and swapped atomically, a slot
-// holding the last list that hashed to it.
+// signedListCache is a small cache of parsed lists, safe for concurrent
+// use: entries are immutable and swapped atomically. A list may live in
+// one of two slots (two-choice hashing), so that two lists a busy client
+// alternates between do not keep evicting each other.
 type signedListCache struct {
 	slots [16]atomic.Pointer[signedList]
 }
 
-func listSlot(s string) int {
-	return (len(s)*31 + int(s[len(s)/2])*7 + int(s[len(s)-1])) & 15
+// listSlots returns the two slots a list may live in.
+func listSlots(s string) (int, int) {
+	h := uint(len(s))*0x9e3779b1 ^ uint(s[len(s)/2])*0x85ebca6b ^ uint(s[len(s)-1])*0xc2b2ae35 ^ uint(s[len(s)/3])
+	a := int(h & 15)
+	return a, int(h>>4&14) | (a&1 ^ 1) // the other parity: never a
+}
+
+// find returns the remembered list s, or nil.
+func (c *signedListCache) find(s string) *signedList {
+	a, b := listSlots(s)
+	if l := c.slots[a].Load(); l != nil && l.raw == s {
+		return l
+	}
+	if l := c.slots[b].Load(); l != nil && l.raw == s {
+		return l
+	}
+	return nil
 }
 
 // parse is parseSignedHeaders(dst, s) through the cache: the names are
@@ -98,7 +114,7 @@ func listSlot(s string) int {
 // parses every time.
 func (c *signedListCache) parse(dst []string, s string) ([]string, *signedList, string) {
 	if c != nil && s != "" && len(s) <= maxCachedList {
-		if l := c.slots[listSlot(s)].Load(); l != nil && l.raw == s {
+		if l := c.find(s); l != nil {
 			return append(dst, l.names...), l, ""
 		}
 	}
@@ -107,16 +123,19 @@ func (c *signedListCache) parse(dst []string, s string) ([]string, *signedList, 
 }
 
 // remember keeps the list s, which a request whose signature verified has
-// just sent, unless it is too long or already kept.
+// just sent, unless it is too long or already kept: in an empty one of its
+// two slots, else in the first.
 func (c *signedListCache) remember(s string) {
-	if s == "" || len(s) > maxCachedList {
+	if s == "" || len(s) > maxCachedList || c.find(s) != nil {
 		return
 	}
-	slot := &c.slots[listSlot(s)]
-	if l := slot.Load(); l != nil && l.raw == s {
+	l, ok := newSignedList(s)
+	if !ok {
 		return
 	}
-	if l, ok := newSignedList(s); ok {
-		slot.Store(l)
+	a, b := listSlots(s)
+	if c.slots[b].Load() == nil {
+		a = b
 	}
+	c.slots[a].Store(l)
 }

@@ -1,6 +1,7 @@
 package sigv4
 
 import (
+	"fmt"
 	"net/textproto"
 	"slices"
 	"strings"
@@ -102,5 +103,39 @@ func TestSignedListRememberedOnlyAfterVerification(t *testing.T) {
 	}
 	if _, l, _ := v.lists.parse(nil, other); l != nil {
 		t.Fatal("the list of a request that failed verification was remembered")
+	}
+}
+
+// TestSignedListTwoChoices: two lists whose first slots collide are both
+// kept, so a client alternating between them does not evict one with the
+// other on every request.
+func TestSignedListTwoChoices(t *testing.T) {
+	t.Parallel()
+	first := "host;x-amz-content-sha256;x-amz-date"
+	fa, fb := listSlots(first)
+	if fa == fb {
+		t.Fatalf("list %q has one slot twice", first)
+	}
+	second := ""
+	for i := 0; i < 10000 && second == ""; i++ {
+		s := fmt.Sprintf("host;x-amz-date;x-amz-meta-%d", i)
+		if a, b := listSlots(s); a == fa && b != fb {
+			second = s
+		}
+	}
+	if second == "" {
+		t.Fatal("no list shares the first slot")
+	}
+	var c signedListCache
+	c.remember(first)
+	c.remember(second)
+	if c.find(first) == nil || c.find(second) == nil {
+		t.Fatalf("%q and %q, sharing slot %d, are not both kept", first, second, fa)
+	}
+	for i := 0; i < 1000; i++ {
+		s := fmt.Sprintf("a;b%d", i)
+		if a, b := listSlots(s); a == b || a > 15 || b > 15 {
+			t.Fatalf("listSlots(%q) = %d, %d", s, a, b)
+		}
 	}
 }

@@ -38,7 +38,7 @@ func BenchmarkFloor_HeaderGET(b *testing.B) {
 	}
 	key := v.signingKey(a.accessKey, floorSecret, a.date, a.region, a.service)
 	c := &canonBufs{}
-	if e := v.checkSignatureWith(c, r, &a, a.names, &sv, r.Header.Get("X-Amz-Date"), emptySHA256, false, key); e != nil {
+	if e := v.checkSignatureWith(c, r, &a, &sv, r.Header.Get("X-Amz-Date"), emptySHA256, false, key); e != nil {
 		b.Fatal(e)
 	}
 	stsLen := len(algorithmV4) + 1 + 16 + 1 + len(a.scope) + 1 + 64

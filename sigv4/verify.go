@@ -393,7 +393,7 @@ func (v *Verifier) checkAndFill(res *Result, r *http.Request, t AuthType, a *aut
 		return lerr
 	}
 	key := v.signingKey(a.accessKey, creds.SecretKey, a.date, a.region, a.service)
-	if e := v.checkSignature(r, a, a.names, sv, s.amzDate, s.contentSHA256, t == AuthPresigned, key); e != nil {
+	if e := v.checkSignature(r, a, sv, s.amzDate, s.contentSHA256, t == AuthPresigned, key); e != nil {
 		return e
 	}
 	if a.list == nil {
@@ -431,16 +431,16 @@ func hashGenericBody(r *http.Request) (string, *Error) {
 // checkSignature builds the canonical request and string to sign in a
 // pooled buffer and compares the HMAC with the one provided, in constant
 // time.
-func (v *Verifier) checkSignature(r *http.Request, a *authorization, names []string, sv *signedValues, amzDate, payloadHash string, presigned bool, key *macKey) *Error {
+func (v *Verifier) checkSignature(r *http.Request, a *authorization, sv *signedValues, amzDate, payloadHash string, presigned bool, key *macKey) *Error {
 	c := getCanonBufs()
-	e := v.checkSignatureWith(c, r, a, names, sv, amzDate, payloadHash, presigned, key)
+	e := v.checkSignatureWith(c, r, a, sv, amzDate, payloadHash, presigned, key)
 	c.put()
 	return e
 }
 
 // checkSignatureWith is checkSignature with its scratch buffers, which it
 // leaves (possibly grown) in c.
-func (v *Verifier) checkSignatureWith(c *canonBufs, r *http.Request, a *authorization, names []string, sv *signedValues, amzDate, payloadHash string, presigned bool, key *macKey) *Error {
+func (v *Verifier) checkSignatureWith(c *canonBufs, r *http.Request, a *authorization, sv *signedValues, amzDate, payloadHash string, presigned bool, key *macKey) *Error {
 	b, tmp := c.b[:0], c.tmp[:0]
 	defer func() { c.b, c.tmp = b, tmp }()
 
@@ -463,7 +463,7 @@ func (v *Verifier) checkSignatureWith(c *canonBufs, r *http.Request, a *authoriz
 	b = append(b, '\n')
 	var one [1]string
 	var num [20]byte
-	for i, name := range names {
+	for i, name := range a.names {
 		b = append(b, name...)
 		b = append(b, ':')
 		vals, found := sv.vals[i], sv.vals[i] != nil
